@@ -53,6 +53,12 @@ export const ERROR_REGISTRY = {
   FIELD_MISSING: { status: Status.ESME_RSYSERR, fatal: false },
   /** Encode only: an integer field outside its octet range (or not an integer). */
   FIELD_OUT_OF_RANGE: { status: Status.ESME_RSYSERR, fatal: false },
+  /** Encode only: TLVs given for a command that allows none. */
+  TLV_NOT_ALLOWED: { status: Status.ESME_ROPTPARNOTALLWD, fatal: false },
+  /** Encode only: a TLV tag outside 0..0xFFFF or a value longer than 65535 octets. */
+  TLV_INVALID: { status: Status.ESME_RINVOPTPARSTREAM, fatal: false },
+  /** A bug in the codec surfaced as an exception; the frame boundary is still sound. */
+  INTERNAL_ERROR: { status: Status.ESME_RSYSERR, fatal: false },
   /** Encode only: TLVs given for a response whose body was left out, which no decoder could read back. */
   TLVS_WITHOUT_BODY: { status: Status.ESME_RSYSERR, fatal: false },
 } as const satisfies Record<string, { status: number | 'field'; fatal: boolean }>;
