@@ -6,3 +6,6 @@ export * from './pdu.js';
 export * from './framing.js';
 export * from './decode.js';
 export * from './encode.js';
+export * from './receipt.js';
+export * from './udh.js';
+export * from './segments.js';
