@@ -1,0 +1,67 @@
+import type { Socket } from 'node:net';
+
+/**
+ * Batches outgoing PDUs so that everything queued within one turn of the event loop leaves in a
+ * single socket.write (one syscall), however many responses a burst of requests produced.
+ * It never drops or reorders frames; it reports congestion (the kernel buffer is full because the
+ * peer is not reading) so the session can stop producing and stop reading until 'drain'.
+ */
+export class CoalescingWriter {
+  private queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private scheduled = false;
+  private congestedFlag = false;
+  private readonly flushBound = (): void => this.flush();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly onCongestion: (congested: boolean) => void,
+  ) {
+    socket.on('drain', () => {
+      if (!this.congestedFlag) return;
+      this.congestedFlag = false;
+      this.onCongestion(false);
+    });
+  }
+
+  /** true from a write the socket could not absorb until the socket drains. */
+  get congested(): boolean {
+    return this.congestedFlag;
+  }
+
+  /** Octets queued for the next flush (not yet handed to the socket). */
+  get pendingBytes(): number {
+    return this.queuedBytes;
+  }
+
+  write(frame: Buffer): void {
+    this.queue.push(frame);
+    this.queuedBytes += frame.length;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      // setImmediate rather than nextTick: it runs after promise continuations of this turn, so
+      // responses produced by async handlers that settle together still share one write.
+      setImmediate(this.flushBound);
+    }
+  }
+
+  /** Removes and returns everything queued, for a final write before the socket is ended. */
+  takeAll(): Buffer | undefined {
+    if (this.queue.length === 0) return undefined;
+    const data = this.queue.length === 1 ? this.queue[0]! : Buffer.concat(this.queue, this.queuedBytes);
+    this.queue = [];
+    this.queuedBytes = 0;
+    return data;
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const data = this.takeAll();
+    if (data === undefined || this.socket.destroyed || this.socket.writableEnded) return;
+    const accepted = this.socket.write(data);
+    if (!accepted && !this.congestedFlag) {
+      this.congestedFlag = true;
+      this.onCongestion(true);
+    }
+  }
+}

@@ -1,0 +1,234 @@
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import {
+  FrameSplitter,
+  Status,
+  decodePdu,
+  encodePdu,
+  makePdu,
+  type Pdu,
+  type PduOf,
+  type SmppError,
+} from '../../src/smpp/index.js';
+import {
+  connectAndBind,
+  createSmppServer,
+  type AuthResult,
+  type BindType,
+  type ConnectOptions,
+  type SessionOptions,
+  type SmppServer,
+  type SmppSession,
+} from '../../src/session/index.js';
+
+/** Things a test opened; closed in afterEach so no socket or timer outlives its test. */
+const opened: Array<() => Promise<void> | void> = [];
+
+export function track(cleanup: () => Promise<void> | void): void {
+  opened.push(cleanup);
+}
+
+export async function cleanupAll(): Promise<void> {
+  const tasks = opened.splice(0).reverse();
+  for (const task of tasks) await task();
+}
+
+export const ACCOUNT = { system_id: 'acme', password: 'secret' } as const;
+
+/** Accepts ACCOUNT, refuses anything else with ESME_RBINDFAIL. */
+export async function acceptAcme(bind: PduOf<'bind_transmitter' | 'bind_receiver' | 'bind_transceiver'>): Promise<AuthResult> {
+  const ok = bind.body.system_id === ACCOUNT.system_id && bind.body.password === ACCOUNT.password;
+  return { status: ok ? Status.ESME_ROK : Status.ESME_RBINDFAIL };
+}
+
+export interface TestServer {
+  server: SmppServer;
+  port: number;
+  sessions: SmppSession[];
+  /** Resolves with the next session the server accepts (or one already accepted and not yet taken). */
+  nextSession(): Promise<SmppSession>;
+}
+
+export async function startServer(
+  sessionOptions: Partial<Omit<SessionOptions, 'role'>> = {},
+  onSession: (session: SmppSession) => void = () => undefined,
+): Promise<TestServer> {
+  const sessions: SmppSession[] = [];
+  const waiting: Array<(session: SmppSession) => void> = [];
+  const unclaimed: SmppSession[] = [];
+  const server = createSmppServer(
+    { host: '127.0.0.1', port: 0 },
+    { authenticate: acceptAcme, systemId: 'TESTSMSC', enquireLinkIntervalMs: 0, ...sessionOptions },
+    (session) => {
+      sessions.push(session);
+      onSession(session);
+      const waiter = waiting.shift();
+      if (waiter !== undefined) waiter(session);
+      else unclaimed.push(session);
+    },
+  );
+  const { port } = await server.listen();
+  track(() => server.close());
+  return {
+    server,
+    port,
+    sessions,
+    nextSession: () =>
+      new Promise((resolve) => {
+        const ready = unclaimed.shift();
+        if (ready !== undefined) resolve(ready);
+        else waiting.push(resolve);
+      }),
+  };
+}
+
+export async function bindClient(
+  port: number,
+  bindType: BindType = 'transceiver',
+  session: ConnectOptions['session'] = {},
+): Promise<SmppSession> {
+  const client = await connectAndBind({
+    host: '127.0.0.1',
+    port,
+    bindType,
+    bind: { ...ACCOUNT },
+    session: { enquireLinkIntervalMs: 0, ...session },
+  });
+  track(() => client.close());
+  return client;
+}
+
+export function submitSm(text = 'hello', destination = '447700900123'): PduOf<'submit_sm'> {
+  return makePdu('submit_sm', {
+    service_type: '',
+    source_addr_ton: 5,
+    source_addr_npi: 0,
+    source_addr: 'ACME',
+    dest_addr_ton: 1,
+    dest_addr_npi: 1,
+    destination_addr: destination,
+    esm_class: 0,
+    protocol_id: 0,
+    priority_flag: 0,
+    schedule_delivery_time: '',
+    validity_period: '',
+    registered_delivery: 0,
+    replace_if_present_flag: 0,
+    data_coding: 0,
+    sm_default_msg_id: 0,
+    short_message: Buffer.from(text, 'latin1'),
+  });
+}
+
+export function deliverSm(text = 'MO'): PduOf<'deliver_sm'> {
+  return makePdu('deliver_sm', { ...submitSm(text).body });
+}
+
+export function bindPdu(command: 'bind_transmitter' | 'bind_receiver' | 'bind_transceiver', sequence: number, password: string = ACCOUNT.password): Pdu {
+  return makePdu(
+    command,
+    {
+      system_id: ACCOUNT.system_id,
+      password,
+      system_type: '',
+      interface_version: 0x34,
+      addr_ton: 0,
+      addr_npi: 0,
+      address_range: '',
+    },
+    { sequence },
+  );
+}
+
+/** A hand-driven peer on a plain socket, for the misbehaving-peer cases our own session never produces. */
+export class RawPeer {
+  readonly received: Pdu[] = [];
+  readonly errors: SmppError[] = [];
+  private readonly splitter = new FrameSplitter(1 << 20);
+  private waiters: Array<() => void> = [];
+  private ended = false;
+  readonly closed: Promise<void>;
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.splitter.push(chunk);
+      for (let frame = this.splitter.next(); frame !== undefined; frame = this.splitter.next()) {
+        if (!(frame instanceof Buffer)) break;
+        const result = decodePdu(frame);
+        if (result.ok) this.received.push(result.pdu);
+        else this.errors.push(result.error);
+      }
+      this.wake();
+    });
+    socket.on('error', () => undefined);
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.ended = true;
+        this.wake();
+        resolve();
+      }),
+    );
+  }
+
+  static async connect(port: number): Promise<RawPeer> {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.on('error', () => undefined);
+    await once(socket, 'connect');
+    const peer = new RawPeer(socket);
+    track(() => {
+      socket.destroy();
+    });
+    return peer;
+  }
+
+  static wrap(socket: Socket): RawPeer {
+    const peer = new RawPeer(socket);
+    track(() => {
+      socket.destroy();
+    });
+    return peer;
+  }
+
+  get isClosed(): boolean {
+    return this.ended;
+  }
+
+  send(pdu: Pdu | Buffer): void {
+    this.socket.write(Buffer.isBuffer(pdu) ? pdu : encodePdu(pdu));
+  }
+
+  /** Waits until at least `count` PDUs have arrived in total (or the socket closes), then returns them all. */
+  async waitFor(count: number): Promise<Pdu[]> {
+    while (this.received.length < count && !this.ended) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    return this.received;
+  }
+
+  /** The PDU answering `sequence`, once it arrives. */
+  async responseTo(sequence: number): Promise<Pdu> {
+    for (;;) {
+      const found = this.received.find((pdu) => pdu.sequence === sequence);
+      if (found !== undefined) return found;
+      if (this.ended) throw new Error(`socket closed before a response to ${sequence}`);
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter();
+  }
+}
+
+export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls a condition on real time; for outcomes that have no event of their own. */
+export async function eventually(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await delay(5);
+  }
+}
