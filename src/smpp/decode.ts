@@ -26,9 +26,13 @@ export function decodePdu(frame: Buffer, options?: DecodeOptions): DecodeResult 
   } catch (error) {
     if (error instanceof SmppError) return { ok: false, error };
     // Unreachable by design; kept so a decoder bug still yields a typed, answerable error.
-    const header = frame.length >= HEADER_LENGTH ? { commandId: frame.readUInt32BE(4), sequence: frame.readUInt32BE(12) } : {};
-    return { ok: false, error: new SmppError('INTERNAL_ERROR', `decoder failure: ${String(error)}`, header) };
+    return { ok: false, error: new SmppError('INTERNAL_ERROR', `decoder failure: ${String(error)}`, headerContext(frame)) };
   }
+}
+
+/** command_id and sequence_number for error reports, when the frame is long enough to hold them. */
+function headerContext(frame: Buffer): { commandId?: number; sequence?: number } {
+  return frame.length >= HEADER_LENGTH ? { commandId: frame.readUInt32BE(4), sequence: frame.readUInt32BE(12) } : {};
 }
 
 function decodeOrThrow(frame: Buffer, maxLength: number): Pdu {
@@ -37,12 +41,11 @@ function decodeOrThrow(frame: Buffer, maxLength: number): Pdu {
     throw new SmppError('FRAME_LENGTH_MISMATCH', `frame of ${size} octets has no command_length`);
   }
   const commandLength = frame.readUInt32BE(0);
-  const header = size >= HEADER_LENGTH ? { commandId: frame.readUInt32BE(4), sequence: frame.readUInt32BE(12) } : {};
   if (commandLength < HEADER_LENGTH || commandLength > maxLength) {
-    throw new SmppError('COMMAND_LENGTH_OUT_OF_RANGE', `command_length ${commandLength} out of range`, header);
+    throw new SmppError('COMMAND_LENGTH_OUT_OF_RANGE', `command_length ${commandLength} out of range`, headerContext(frame));
   }
   if (commandLength !== size) {
-    throw new SmppError('FRAME_LENGTH_MISMATCH', `command_length ${commandLength} but frame holds ${size} octets`, header);
+    throw new SmppError('FRAME_LENGTH_MISMATCH', `command_length ${commandLength} but frame holds ${size} octets`, headerContext(frame));
   }
   const commandId = frame.readUInt32BE(4);
   const status = frame.readUInt32BE(8);
@@ -265,7 +268,7 @@ function tlvLabel(tag: number): string {
  * - Fatal error: generic_nack with the status (the session sends it, then closes).
  * - A request (or a command that has no response, such as outbind): its *_resp with the status and
  *   no body, or generic_nack when no response command exists.
- * - An unknown command_id: generic_nack (SMPP 3.4 section 2.9).
+ * - An unknown command_id: generic_nack.
  * - A known response: undefined; answering a response would invite a loop of errors.
  */
 export function errorResponseFor(error: SmppError): Pdu | undefined {

@@ -19,13 +19,13 @@ export const ERROR_REGISTRY = {
   FRAME_LENGTH_MISMATCH: { status: Status.ESME_RINVCMDLEN, fatal: true },
   /** A sane frame with a command_id SMPP 3.4 does not define: generic_nack, keep going. */
   UNKNOWN_COMMAND_ID: { status: Status.ESME_RINVCMDID, fatal: false },
-  /** The body ends before a mandatory fixed-size field; the frame was too short for its command. */
+  /** The body ends where a mandatory field should start; the frame is too short for its command. */
   BODY_TRUNCATED: { status: Status.ESME_RINVCMDLEN, fatal: false },
   /** Bytes follow the last mandatory field of a PDU that allows no TLVs. */
   BODY_TRAILING_BYTES: { status: Status.ESME_RINVCMDLEN, fatal: false },
   /** A PDU defined with an empty body (enquire_link, unbind, ...) carries bytes. */
   BODY_NOT_EMPTY: { status: Status.ESME_RINVCMDLEN, fatal: false },
-  /** A C-octet string reaches the end of the body without its NUL. */
+  /** A C-octet string starts but the body ends before its NUL. */
   CSTRING_UNTERMINATED: { status: 'field', fatal: false },
   /** A C-octet string has no NUL within its maximum size (NUL included). */
   CSTRING_TOO_LONG: { status: 'field', fatal: false },
@@ -37,9 +37,9 @@ export const ERROR_REGISTRY = {
   SM_LENGTH_MISMATCH: { status: Status.ESME_RINVMSGLEN, fatal: false },
   /** sm_length (or a short_message to encode) above the SMPP 3.4 limit of 254 octets. */
   SM_LENGTH_TOO_LONG: { status: Status.ESME_RINVMSGLEN, fatal: false },
-  /** message_payload TLV present while short_message is not empty (SMPP 3.4 section 5.3.2.32). */
+  /** message_payload TLV present while short_message is not empty. */
   PAYLOAD_WITH_SHORT_MESSAGE: { status: Status.ESME_RINVMSGLEN, fatal: false },
-  /** submit_multi number_of_dests is 0, above 254, or the listed destinations run past the body. */
+  /** submit_multi number_of_dests is 0 or above 254. */
   DEST_COUNT_INVALID: { status: Status.ESME_RINVNUMDESTS, fatal: false },
   /** submit_multi dest_flag is neither 1 (SME address) nor 2 (distribution list). */
   DEST_FLAG_INVALID: { status: Status.ESME_RINVDESTFLAG, fatal: false },

@@ -54,7 +54,7 @@ const shortMessage: FieldSpec = { name: 'short_message', kind: FieldKind.shortMe
 const destAddresses: FieldSpec = { name: 'dest_address', kind: FieldKind.destAddresses, max: MAX_DESTINATIONS };
 const unsuccessSmes: FieldSpec = { name: 'unsuccess_sme', kind: FieldKind.unsuccessSmes, max: 255 };
 
-/** Address sizes inside submit_multi structures (SMPP 3.4 5.2.x). */
+/** Size of destination_addr and dl_name inside submit_multi and submit_multi_resp structures. */
 export const MULTI_ADDRESS_MAX = 21;
 
 const bind = [
@@ -139,7 +139,7 @@ const specs: Record<CommandName, LayoutSpec> = {
       cstring('service_type', 6),
       u8('source_addr_ton'),
       u8('source_addr_npi'),
-      // data_sm allows the long (65-octet) address form, unlike submit_sm (SMPP 3.4 4.7.1).
+      // data_sm allows the long (65-octet) address form, unlike submit_sm.
       cstring('source_addr', 65),
       u8('dest_addr_ton'),
       u8('dest_addr_npi'),

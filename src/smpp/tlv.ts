@@ -115,7 +115,6 @@ const specs: TlvSpec[] = [
   fixed('delivery_failure_reason', 1),
   fixed('more_messages_to_send', 1),
   fixed('message_state', 1),
-  // SMPP 3.4 (5.3.2.41) says 1 octet; some peers send the 3-octet 5.0 form, which stays unsupported.
   fixed('ussd_service_op', 1),
   fixed('display_time', 1),
   fixed('sms_signal', 2),
