@@ -201,7 +201,8 @@ export function parseReceiptText(text: string | Buffer): ReceiptFields | undefin
     }
     // A key straight after the spaces means this value is empty ("id: sub:001"); the spaces are
     // a separator then, and the empty value sits right after the colon.
-    const valueEnd = matchAt(KEY_AT, s, valueStart) !== null ? valueStart : valueStart + matchAt(VALUE_AT, s, valueStart)![0].length;
+    const valueEnd =
+      matchAt(KEY_AT, s, valueStart) !== null ? valueStart : valueStart + matchAt(VALUE_AT, s, valueStart)![0].length;
     if (fields[name] === undefined) record(fields, spans, name, s, valueStart, valueEnd, afterColon);
     at = valueEnd;
   }
@@ -230,15 +231,18 @@ const WRITABLE_ID = /^[\x21-\x7e]{1,64}$/;
 /**
  * The receipt text with its id value replaced by newId and every other octet unchanged;
  * undefined when the text has no `id:` field. newId must be 1..64 printable ASCII characters
- * without spaces (a message_id SMPP can carry, and one the text can still be parsed back from);
- * anything else is a programming error and throws RangeError.
+ * without spaces, not starting like a key (`stat:`...): a message_id SMPP can carry, and one the
+ * text can still be parsed back from. Anything else is a programming error and throws RangeError.
  *
  * The result can be longer than the original; a caller writing it to short_message must check
  * the 254-octet limit.
  */
 export function rewriteReceiptId(text: Buffer, newId: string): Buffer | undefined {
-  if (!WRITABLE_ID.test(newId)) {
-    throw new RangeError(`receipt id must be 1..64 printable ASCII characters without spaces, got ${JSON.stringify(newId)}`);
+  // An id starting like a key ("sub:1") would read back as an empty id followed by that key.
+  if (!WRITABLE_ID.test(newId) || matchAt(KEY_AT, newId, 0) !== null) {
+    throw new RangeError(
+      `receipt id must be 1..64 printable ASCII, no spaces, not starting like a key: ${JSON.stringify(newId)}`,
+    );
   }
   const span = parseReceiptText(text)?.spans.id;
   if (span === undefined) return undefined;
@@ -324,7 +328,9 @@ export function formatReceiptText(fields: ReceiptTextInput): string {
     ['err', three(fields.err ?? 0)],
   ];
   for (const [key, value] of parts) {
-    if (!TOKEN.test(value)) throw new RangeError(`receipt field ${key} cannot hold spaces or NULs: ${JSON.stringify(value)}`);
+    if (!TOKEN.test(value)) {
+      throw new RangeError(`receipt field ${key} cannot hold spaces or NULs: ${JSON.stringify(value)}`);
+    }
   }
   const text = [...(fields.text ?? '')].slice(0, RECEIPT_TEXT_CHARS).join('');
   return `${parts.map(([k, v]) => `${k}:${v}`).join(' ')} text:${text}`;

@@ -129,7 +129,9 @@ export function parseUdh(userData: Buffer): Udh | UserDataInvalid {
   const elements: UdhElement[] = [];
   let at = 1;
   while (at < length) {
-    if (at + 2 > length) return invalid('UDH_ELEMENT_TRUNCATED', `information element header at octet ${at} is cut off`);
+    if (at + 2 > length) {
+      return invalid('UDH_ELEMENT_TRUNCATED', `information element header at octet ${at} is cut off`);
+    }
     const iei = userData[at]!;
     const iedl = userData[at + 1]!;
     const start = at + 2;
@@ -150,7 +152,9 @@ export function concatFromUdh(udh: Udh): ConcatInfo | UserDataInvalid | undefine
   const concat = udh.elements.filter((e) => e.iei === UdhIei.concat8 || e.iei === UdhIei.concat16);
   const element = concat[0];
   if (element === undefined) return undefined;
-  if (concat.length > 1) return invalid('CONCAT_ELEMENT_REPEATED', `${concat.length} concatenation elements in one UDH`);
+  if (concat.length > 1) {
+    return invalid('CONCAT_ELEMENT_REPEATED', `${concat.length} concatenation elements in one UDH`);
+  }
   const refBits = element.iei === UdhIei.concat8 ? 8 : 16;
   const expected = refBits === 8 ? 3 : 4;
   const data = element.data;
