@@ -133,7 +133,8 @@ export class SmppSession extends EventEmitter<SessionEvents> {
 
   private keepaliveInFlight = false;
   private pendingBind: { sequence: number; type: BindType } | undefined;
-  private pendingUnbindSequence: number | undefined;
+  /** Our unbind awaiting unbind_resp, and the close code the session ends with when it comes. */
+  private pendingUnbind: { sequence: number; closeCode: CloseCode } | undefined;
   private authenticating = false;
   private readingPaused = false;
   /** false once an unbind started: request() refuses new work from then on. */
@@ -461,9 +462,10 @@ export class SmppSession extends EventEmitter<SessionEvents> {
     // (a deliver_sm right after bind_resp is common) must already see the new state.
     if (this.pendingBind?.sequence === sequence) this.completeBind(pdu);
     this.window.resolve(sequence, pdu);
-    if (this.pendingUnbindSequence === sequence) {
-      this.pendingUnbindSequence = undefined;
-      this.shutdown({ code: CloseCode.UNBOUND, message: 'unbind acknowledged' });
+    if (this.pendingUnbind?.sequence === sequence) {
+      const { closeCode } = this.pendingUnbind;
+      this.pendingUnbind = undefined;
+      this.shutdown({ code: closeCode, message: unbindMessage(closeCode) });
     }
   }
 
@@ -858,15 +860,14 @@ export class SmppSession extends EventEmitter<SessionEvents> {
     this.clearTimer('keepaliveTimer');
     const sequence = this.allocateSequence();
     const acknowledged = this.window.add(sequence, CommandId.unbind, { force: true, timeoutMs: timeout })!;
-    this.pendingUnbindSequence = sequence;
+    this.pendingUnbind = { sequence, closeCode };
     this.sendPdu(makePdu('unbind', {}, { sequence }));
     try {
       await acknowledged;
     } catch {
       // Timed out or the connection dropped: the session ends either way.
     }
-    const message = closeCode === CloseCode.INACTIVITY_TIMEOUT ? 'unbound after inactivity' : 'unbound';
-    this.shutdown({ code: closeCode, message });
+    this.shutdown({ code: closeCode, message: `${unbindMessage(closeCode)} (no unbind_resp)` });
   }
 
   /** Resolves when condition() holds, the session closes, or timeoutMs passes (0: at once). */
@@ -903,7 +904,7 @@ export class SmppSession extends EventEmitter<SessionEvents> {
     this.clearTimer('partialTimer');
     this.endSocket();
     this.pendingBind = undefined;
-    this.pendingUnbindSequence = undefined;
+    this.pendingUnbind = undefined;
     this.window.failAll(`${reason.code}: ${reason.message}`, reason.error);
     for (const request of this.inbound) request.abandon();
     this.inbound.clear();
@@ -931,6 +932,10 @@ export class SmppSession extends EventEmitter<SessionEvents> {
 
 function isStatus(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
+}
+
+function unbindMessage(code: CloseCode): string {
+  return code === CloseCode.INACTIVITY_TIMEOUT ? 'unbound after inactivity' : 'unbound';
 }
 
 function toError(value: unknown): Error {

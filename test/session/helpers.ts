@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import {
   FrameSplitter,
   Status,
@@ -16,6 +16,7 @@ import {
   type AuthResult,
   type BindType,
   type ConnectOptions,
+  type IncomingRequest,
   type SessionOptions,
   type SmppServer,
   type SmppSession,
@@ -231,4 +232,51 @@ export async function eventually(condition: () => boolean, timeoutMs = 5_000): P
     if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
     await delay(5);
   }
+}
+
+/** Answers any request; those whose response carries a message_id get `messageId`. */
+export function respondWithId(req: IncomingRequest, messageId: string, status: number = Status.ESME_ROK): boolean {
+  switch (req.command) {
+    case 'submit_sm':
+    case 'deliver_sm':
+    case 'data_sm':
+      return req.respond(status, { message_id: messageId });
+    default:
+      return req.respond(status);
+  }
+}
+
+export interface RawSmsc {
+  port: number;
+  /** The next connection, after its bind has been answered ESME_ROK. */
+  nextPeer(): Promise<RawPeer>;
+}
+
+/** A scripted SMSC on a plain socket: it accepts the first PDU (the bind) and then does only what the test says. */
+export async function startRawSmsc(): Promise<RawSmsc> {
+  const ready: RawPeer[] = [];
+  const waiting: Array<(peer: RawPeer) => void> = [];
+  const server = createNetServer((socket) => {
+    const peer = RawPeer.wrap(socket);
+    void peer.waitFor(1).then((pdus) => {
+      const bind = pdus[0];
+      if (bind === undefined) return;
+      const respName = `${bind.command}_resp` as 'bind_transceiver_resp';
+      peer.send(makePdu(respName, { system_id: 'RAW' }, { sequence: bind.sequence }));
+      const waiter = waiting.shift();
+      if (waiter !== undefined) waiter(peer);
+      else ready.push(peer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  track(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return {
+    port: (server.address() as { port: number }).port,
+    nextPeer: () =>
+      new Promise((resolve) => {
+        const peer = ready.shift();
+        if (peer !== undefined) resolve(peer);
+        else waiting.push(resolve);
+      }),
+  };
 }

@@ -1,8 +1,17 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Status, makePdu, encodePdu, type Pdu } from '../../src/smpp/index.js';
 import { MAX_SEQUENCE, SessionError, type IncomingRequest } from '../../src/session/index.js';
-import { RawPeer, bindClient, bindPdu, cleanupAll, deliverSm, startServer, submitSm, track } from './helpers.js';
+import {
+  RawPeer,
+  bindClient,
+  bindPdu,
+  cleanupAll,
+  deliverSm,
+  respondWithId,
+  startRawSmsc,
+  startServer,
+  submitSm,
+} from './helpers.js';
 
 afterEach(cleanupAll);
 
@@ -71,14 +80,14 @@ describe('requests and responses over a real socket', () => {
 
     await expect.poll(() => held.length).toBe(2);
     const drained = new Promise<void>((resolve) => client.once('drain', resolve));
-    held[0]!.respond(Status.ESME_ROK, { message_id: 'a' });
+    respondWithId(held[0]!, 'a');
     await drained;
     expect(client.canRequest).toBe(true);
     const third = client.request(submitSm('3'));
     expect(third).not.toBeNull();
-    held[1]!.respond(Status.ESME_ROK, { message_id: 'b' });
+    respondWithId(held[1]!, 'b');
     await expect.poll(() => held.length).toBe(3);
-    held[2]!.respond(Status.ESME_ROK, { message_id: 'c' });
+    respondWithId(held[2]!, 'c');
     expect((await first)?.body.message_id).toBe('a');
     expect((await second)?.body.message_id).toBe('b');
     expect((await third)?.body.message_id).toBe('c');
@@ -101,7 +110,7 @@ describe('requests and responses over a real socket', () => {
 
     // The late answer matches nothing any more: reported, not fatal.
     const unexpected = new Promise<Pdu>((resolve) => client.once('unexpected_response', resolve));
-    held[0]!.respond(Status.ESME_ROK, { message_id: 'late' });
+    respondWithId(held[0]!, 'late');
     expect((await unexpected).sequence).toBe(error.sequence);
     expect(client.state).toBe('BOUND_TRX');
   });
@@ -111,7 +120,7 @@ describe('requests and responses over a real socket', () => {
     const { port } = await startServer({}, (session) => {
       session.on('request', (req) => {
         seen.push(req.pdu.sequence);
-        req.respond(Status.ESME_ROK, { message_id: `m${req.pdu.sequence}` });
+        respondWithId(req, `m${req.pdu.sequence}`);
       });
     });
     // The bind itself takes MAX_SEQUENCE - 1.
@@ -127,7 +136,7 @@ describe('requests and responses over a real socket', () => {
     const { port } = await startServer({}, (session) => {
       session.on('request', (req) => {
         received.push(Buffer.from(req.frame));
-        req.respond(Status.ESME_ROK, { message_id: 'raw' });
+        respondWithId(req, 'raw');
       });
     });
     const client = await bindClient(port);
@@ -173,11 +182,12 @@ describe('requests and responses over a real socket', () => {
     await expect.poll(() => sent.filter((c) => c === 'enquire_link').length).toBeGreaterThanOrEqual(2);
     expect(client.isClosed).toBe(false);
 
-    const { port: silentPort, sockets } = await silentSmsc();
-    const silentClient = await bindClient(silentPort, 'transceiver', { enquireLinkIntervalMs: 30, responseTimeoutMs: 40 });
+    const silent = await startRawSmsc();
+    const silentClient = await bindClient(silent.port, 'transceiver', { enquireLinkIntervalMs: 30, responseTimeoutMs: 40 });
+    const silentPeer = await silent.nextPeer();
     const reason = await silentClient.whenClosed();
     expect(reason.code).toBe('ENQUIRE_LINK_TIMEOUT');
-    expect(sockets.length).toBe(1);
+    expect(silentPeer.received.map((p) => p.command)).toContain('enquire_link');
   });
 
   it('offers incoming requests with the raw frame, and respond() works exactly once', async () => {
@@ -187,7 +197,7 @@ describe('requests and responses over a real socket', () => {
     const incoming = new Promise<IncomingRequest>((resolve) => client.once('request', resolve));
     const delivery = server.request(deliverSm('MO text'))!;
     const req = await incoming;
-    expect(req.command).toBe('deliver_sm');
+    if (req.command !== 'deliver_sm') throw new Error(`unexpected ${req.command}`);
     expect(req.frame.readUInt32BE(4)).toBe(0x00000005);
     expect(req.frame.length).toBe(req.frame.readUInt32BE(0));
     expect(req.respond(Status.ESME_ROK, { message_id: '' })).toBe(true);
@@ -217,19 +227,3 @@ describe('requests and responses over a real socket', () => {
     expect(() => receiver.request(makePdu('unbind', {}) as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });
-
-/** An SMSC that accepts the bind and then never answers anything, to starve keepalives. */
-async function silentSmsc(): Promise<{ port: number; sockets: unknown[] }> {
-  const sockets: unknown[] = [];
-  const server = createServer((socket) => {
-    sockets.push(socket);
-    const peer = RawPeer.wrap(socket);
-    void peer.waitFor(1).then((pdus) => {
-      const bind = pdus[0];
-      if (bind !== undefined) peer.send(makePdu('bind_transceiver_resp', { system_id: 'SILENT' }, { sequence: bind.sequence }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  track(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port: (server.address() as { port: number }).port, sockets };
-}
