@@ -18,6 +18,10 @@ export interface NatsServerHandle {
   readonly running: boolean;
   /** Stop the server. SIGTERM lets it shut down cleanly; SIGKILL simulates a crash. */
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Freeze the server (SIGSTOP): connections stay open but nothing is answered, like an overloaded server. */
+  pause(): void;
+  /** Unfreeze after pause() (SIGCONT). */
+  resume(): void;
   /** Start again on the same port and store directory (after stop()). */
   start(): Promise<void>;
   /** Stop if running and delete the store directory. */
@@ -87,6 +91,7 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<N
   const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
   let child: ChildProcess | undefined;
   let exited: Promise<void> | undefined;
+  let paused = false;
 
   const launch = async (): Promise<void> => {
     const args = ['-js', '-sd', storeDir, '-p', String(port), '-a', '127.0.0.1', ...(options.args ?? [])];
@@ -119,6 +124,9 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<N
     const proc = child;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     proc.kill(signal);
+    // A frozen server only acts on SIGTERM once it runs again.
+    if (paused && signal !== 'SIGKILL') proc.kill('SIGCONT');
+    paused = false;
     const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);
@@ -134,6 +142,16 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<N
       return child !== undefined && child.exitCode === null && child.signalCode === null;
     },
     stop,
+    pause() {
+      if (!child || child.exitCode !== null || child.signalCode !== null) throw new Error('nats-server is not running');
+      child.kill('SIGSTOP');
+      paused = true;
+    },
+    resume() {
+      if (!child || child.exitCode !== null || child.signalCode !== null) throw new Error('nats-server is not running');
+      child.kill('SIGCONT');
+      paused = false;
+    },
     async start() {
       if (child && child.exitCode === null && child.signalCode === null) {
         throw new Error('nats-server is already running');
