@@ -77,6 +77,7 @@ export interface ResponseSink {
 
 export class InboundRequest implements IncomingRequestOf<AppRequestCommand> {
   private answered = false;
+  private abandoned = false;
 
   constructor(
     private readonly sink: ResponseSink,
@@ -101,7 +102,7 @@ export class InboundRequest implements IncomingRequestOf<AppRequestCommand> {
   respond(status: number, body?: object, tlvs?: Tlv[]): boolean {
     this.assertNotAnswered();
     const responseName = responseNameOf(this.pdu.command);
-    if (responseName === undefined || this.sink.isClosed) return this.finish(undefined);
+    if (responseName === undefined || this.abandoned || this.sink.isClosed) return this.finish(undefined);
     const options = tlvs === undefined ? { sequence: this.pdu.sequence, status } : { sequence: this.pdu.sequence, status, tlvs };
     // An absent body encodes header-only; the codec writes only the fields present.
     const response = makePdu(responseName, (body ?? {}) as never, options) as Pdu;
@@ -120,13 +121,16 @@ export class InboundRequest implements IncomingRequestOf<AppRequestCommand> {
         commandId: header.commandId,
       });
     }
-    if (this.sink.isClosed) return this.finish(undefined);
+    if (this.abandoned || this.sink.isClosed) return this.finish(undefined);
     return this.finish(patchSequence(frame, this.pdu.sequence));
   }
 
-  /** Marks the request answered without sending anything (the session is gone). */
+  /**
+   * The session closed with this request unanswered. A later respond() returns false rather than
+   * throwing: the application did nothing wrong, the connection simply went away.
+   */
   abandon(): void {
-    this.answered = true;
+    this.abandoned = true;
   }
 
   private assertNotAnswered(): void {
