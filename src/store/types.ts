@@ -87,7 +87,10 @@ export interface MessageStore {
   updateMessage(proxyId: string, patch: MessagePatch): Promise<MessageRecord | undefined>;
   /** Removes at most `limit` expired records (oldest expiry first) with their index entries. */
   sweepExpired(limit?: number): Promise<MessageSweepResult>;
-  /** Records currently stored, including expired ones not yet swept. */
+  /**
+   * Records stored, including expired ones not yet swept. A gauge: writes whose promise has not
+   * resolved yet may or may not be counted.
+   */
   count(): number;
 }
 

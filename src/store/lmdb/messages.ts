@@ -43,16 +43,13 @@ function indexKey(carrier: string, key: string): string {
 export class LmdbMessageStore implements MessageStore {
   private readonly pendingRecords = new PendingOverlay<StoredMessage>();
   private readonly pendingIndex = new PendingOverlay<string>();
-  private stored: number;
 
   constructor(
     private readonly lifecycle: Lifecycle,
     private readonly options: ResolvedStoreOptions,
     private readonly dbs: MessageDatabases,
     private readonly tracker: WriteTracker,
-  ) {
-    this.stored = entryCount(dbs.records);
-  }
+  ) {}
 
   async putMessage(record: MessageRecord, carrierKeys: readonly string[]): Promise<void> {
     this.lifecycle.assertOpen();
@@ -68,8 +65,7 @@ export class LmdbMessageStore implements MessageStore {
       const write = this.dbs.records.put(proxyId, next);
       writes.push(write);
       this.pendingRecords.record(proxyId, next, write);
-      if (previous === undefined) write.then(() => this.stored++, () => {});
-      else this.unindex(previous, previous.r.carrier === carrier ? new Set(next.k) : new Set(), writes);
+      if (previous !== undefined) this.unindex(previous, previous.r.carrier === carrier ? new Set(next.k) : new Set(), writes);
       for (const key of next.k) {
         const indexWrite = this.dbs.carrierIndex.put([carrier, key], proxyId);
         writes.push(indexWrite);
@@ -141,7 +137,6 @@ export class LmdbMessageStore implements MessageStore {
           const write = this.dbs.records.remove(proxyId);
           writes.push(write);
           this.pendingRecords.record(proxyId, null, write);
-          write.then(() => this.stored--, () => {});
           this.unindex(stored, new Set(), writes);
           removed++;
         }
@@ -155,8 +150,9 @@ export class LmdbMessageStore implements MessageStore {
     return { removed, more };
   }
 
+  /** From the B-tree header: committed records, O(1). */
   count(): number {
-    return this.stored;
+    return entryCount(this.dbs.records);
   }
 
   /** The newest version of the record, written or pending, expired or not. */

@@ -25,7 +25,9 @@ export class WriteTracker {
     const last = writes[writes.length - 1];
     if (last === undefined) return Promise.resolve();
     const flushed = this.follow(last);
-    return Promise.all(writes).then(
+    // Writes of one transaction share one promise; most calls need no Promise.all.
+    const committed = writes.every((write) => write === last) ? last : Promise.all(writes);
+    return committed.then(
       () => flushed.then(ignore),
       (cause: unknown) => {
         throw writeFailed(what, cause);
@@ -52,6 +54,7 @@ export class WriteTracker {
   }
 
   private follow(last: LmdbWrite): Promise<unknown> {
+    if (last === this.lastCommit) return this.lastFlush;
     // Without overlapping sync the commit itself includes the fsync, and no flushed is attached.
     const flushed = last.flushed ?? last;
     this.lastCommit = last;
