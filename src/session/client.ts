@@ -140,8 +140,10 @@ export interface ConnectorEvents {
   up: [SmppSession];
   /** The bound session ended (including through stop()). */
   down: [CloseReason];
-  /** A connect or bind attempt failed; the next one starts after delayMs. */
-  attempt_failed: [error: unknown, delayMs: number];
+  /** A connect or bind attempt failed ('retry' follows). */
+  attempt_failed: [error: unknown];
+  /** The next attempt starts after delayMs; `failures` counts consecutive failures before it. */
+  retry: [{ delayMs: number; failures: number }];
   /** A listener of the events above threw; the connector carried on. */
   handler_error: [unknown];
 }
@@ -269,7 +271,9 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   private retryLater(error: unknown): void {
     const delay = this.delayFor(this.failures);
     this.failures++;
-    if (error !== undefined) this.fire('attempt_failed', error, delay);
+    if (error !== undefined) this.fire('attempt_failed', error);
+    this.fire('retry', { delayMs: delay, failures: this.failures });
+    if (this.stopped) return; // a listener may have called stop()
     this.retryTimer = this.timers.setTimeout(() => {
       this.retryTimer = undefined;
       if (!this.stopped) void this.attempt();

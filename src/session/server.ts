@@ -62,7 +62,7 @@ const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 export class SmppServer extends EventEmitter<SmppServerEvents> {
   private server: Server | undefined;
   private readonly liveSessions = new Set<SmppSession>();
-  /** Accepted sockets that are not sessions yet (TLS handshake in progress). */
+  /** Raw sockets accepted by the TLS listener (handshaking, or under a TLS session). */
   private readonly handshaking = new Set<Socket>();
   private closing: Promise<void> | undefined;
 
@@ -116,7 +116,6 @@ export class SmppServer extends EventEmitter<SmppServerEvents> {
       if (server === undefined || !server.listening) resolve();
       else server.close(() => resolve());
     });
-    for (const socket of this.handshaking) socket.destroy();
     await Promise.all(
       [...this.liveSessions].map(async (session) => {
         if (isBound(session.state)) await session.unbind();
@@ -124,6 +123,9 @@ export class SmppServer extends EventEmitter<SmppServerEvents> {
         await session.whenClosed();
       }),
     );
+    // Only now: the raw socket under a TLS session cannot be told apart from one still in its
+    // handshake, and every session has finished its unbind exchange by this point.
+    for (const socket of this.handshaking) socket.destroy();
     await released;
   }
 

@@ -166,12 +166,14 @@ export class SmppSession extends EventEmitter<SessionEvents> {
     this.closedPromise = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
+    const session = this;
     this.sink = {
-      isClosed: false,
+      get isClosed() {
+        return session.isClosed;
+      },
       sendResponse: (frame) => this.sendFrame(frame),
       settled: (request) => this.onInboundSettled(request),
     };
-    Object.defineProperty(this.sink, 'isClosed', { get: () => this.isClosed });
 
     const now = this.timers.now();
     this.lastReceivedAt = now;

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Status, encodePdu, makePdu, type SmppError } from '../../src/smpp/index.js';
-import { FakeTimers, SessionError, SmppSession, type CloseReason } from '../../src/session/index.js';
+import { FakeTimers, SessionError, SmppSession, type CloseReason, type IncomingRequest } from '../../src/session/index.js';
 import {
   RawPeer,
   acceptAcme,
@@ -185,6 +185,54 @@ describe('hostile and broken input', () => {
     const [, submit] = await peer.waitFor(2);
     peer.send(makePdu('query_sm_resp', { message_id: 'x', final_date: '', message_state: 1, error_code: 0 }, { sequence: submit!.sequence }));
     expect((await rejectionOf(request)).code).toBe('INVALID_RESPONSE');
+  });
+
+  it('lets an ESME-role session answer an outbind with bind_receiver and receive alert_notification', async () => {
+    const { serverSocket, clientSocket } = await socketPair();
+    // The SMSC dialled in (outbind reverses the TCP direction): we are the ESME on an accepted socket.
+    const esme = new SmppSession(serverSocket, { role: 'esme', enquireLinkIntervalMs: 0 });
+    track(() => esme.close());
+    const smsc = RawPeer.wrap(clientSocket);
+    const requests: IncomingRequest[] = [];
+    esme.on('request', (req) => {
+      requests.push(req);
+      if (req.command === 'outbind') void esme.bind('receiver', { system_id: req.pdu.body.system_id, password: 'pw' });
+    });
+    smsc.send(makePdu('outbind', { system_id: 'acme', password: 'ob' }, { sequence: 1 }));
+    const [bind] = await smsc.waitFor(1);
+    expect(bind?.command).toBe('bind_receiver');
+    smsc.send(makePdu('bind_receiver_resp', { system_id: 'SMSC' }, { sequence: bind!.sequence }));
+    smsc.send(
+      makePdu(
+        'alert_notification',
+        { source_addr_ton: 1, source_addr_npi: 1, source_addr: '4477', esme_addr_ton: 0, esme_addr_npi: 0, esme_addr: 'acme' },
+        { sequence: 2 },
+      ),
+    );
+    await expect.poll(() => requests.length).toBe(2);
+    expect(esme.state).toBe('BOUND_RX');
+    expect(requests.map((r) => r.command)).toEqual(['outbind', 'alert_notification']);
+    // Neither has a response: respond() is a no-op that says nothing was sent.
+    expect(requests[1]!.respond(Status.ESME_ROK)).toBe(false);
+    expect(smsc.received).toHaveLength(1);
+  });
+
+  it('sends alert_notification with notify() only where the state table allows it', async () => {
+    const { port, nextSession } = await startServer();
+    const client = await bindClient(port, 'receiver');
+    const server = await nextSession();
+    const alert = makePdu('alert_notification', {
+      source_addr_ton: 1,
+      source_addr_npi: 1,
+      source_addr: '4477',
+      esme_addr_ton: 0,
+      esme_addr_npi: 0,
+      esme_addr: 'acme',
+    });
+    const received = new Promise<IncomingRequest>((resolve) => client.once('request', resolve));
+    expect(server.notify(alert)).toBe(true);
+    expect((await received).command).toBe('alert_notification');
+    expect(() => client.notify(alert)).toThrow(expect.objectContaining({ code: 'INVALID_BIND_STATE' }));
   });
 
   it('survives socket errors on accepted connections without crashing', async () => {
