@@ -1,4 +1,5 @@
-export { loadConfig, parseConfig, TOP_LEVEL_KEYS } from './load.js';
+export { loadConfig, parseConfig } from './load.js';
+export { SCHEMA } from './keys.js';
 export { ConfigError, formatProblem, type ConfigProblem } from './problems.js';
 export {
   hashPassword,

@@ -3,15 +3,14 @@ import { LineCounter, isMap, parseDocument, type Node } from 'yaml';
 import { deepFreeze } from './freeze.js';
 import { ConfigError, type ConfigProblem } from './problems.js';
 import { Checker, MapView } from './reader.js';
+import { SCHEMA } from './keys.js';
 import { References } from './references.js';
-import { ACCOUNT_KEYS, ACCOUNT_NAME, readAccount } from './sections/accounts.js';
-import { CARRIER_KEYS, CARRIER_NAME, readCarrier } from './sections/carriers.js';
+import { ACCOUNT_NAME, readAccount } from './sections/accounts.js';
+import { CARRIER_NAME, readCarrier } from './sections/carriers.js';
 import { readMoRoutes, readRoutes, readSenderRewrite } from './sections/routing.js';
-import { SERVER_KEYS, readServer } from './sections/server.js';
+import { readServer } from './sections/server.js';
 import { readAdmin, readLog, readNats, readStore } from './sections/services.js';
 import type { AccountConfig, CarrierConfig, Config } from './types.js';
-
-export const TOP_LEVEL_KEYS = ['server', 'admin', 'store', 'nats', 'log', 'accounts', 'carriers', 'routes', 'sender_rewrite', 'mo_routes'] as const;
 
 /** Reads and validates a configuration file. Throws ConfigError listing every problem found. */
 export function loadConfig(file: string): Config {
@@ -45,31 +44,31 @@ export function parseConfig(text: string, fileName: string): Config {
     c.report(root ?? 0, '', root === undefined ? 'the configuration is empty' : 'the configuration must be a mapping of sections (server, accounts, carriers, routes, ...)');
     throw new ConfigError(c.problems());
   }
-  const config = readConfig(c, MapView.of(c, root, '', TOP_LEVEL_KEYS), fileName);
+  const config = readConfig(c, MapView.of(c, root, '', SCHEMA['']), fileName);
   if (c.problemCount > 0) throw new ConfigError(c.problems());
   return deepFreeze(config);
 }
 
 function readConfig(c: Checker, top: MapView, file: string): Config {
   const refs = new References();
-  const server = readServer(c, top.map('server', SERVER_KEYS));
-  const admin = readAdmin(c, top.map('admin', ['listen', 'token']));
-  const store = readStore(top.map('store', ['path', 'receipt_ttl', 'mo_ttl', 'id_map_ttl']));
-  const nats = readNats(c, top.map('nats', ['enabled', 'servers', 'subject_prefix', 'stream', 'outbox_max_events', 'token', 'user', 'password', 'credentials']));
-  const log = readLog(top.map('log', ['level', 'pretty']));
+  const server = readServer(c, top.map('server', SCHEMA.server));
+  const admin = readAdmin(c, top.map('admin', SCHEMA.admin));
+  const store = readStore(top.map('store', SCHEMA.store));
+  const nats = readNats(c, top.map('nats', SCHEMA.nats));
+  const log = readLog(top.map('log', SCHEMA.log));
 
   const accounts: Record<string, AccountConfig> = Object.create(null);
   const accountMap = requiredNames(c, top, 'accounts');
   for (const name of accountMap.keys()) {
     checkName(c, accountMap, name, ACCOUNT_NAME, 'account');
-    accounts[name] = readAccount(c, name, accountMap.map(name, ACCOUNT_KEYS), refs, server.window);
+    accounts[name] = readAccount(c, name, accountMap.map(name, SCHEMA['accounts.<name>']), refs, server.window);
   }
 
   const carriers: Record<string, CarrierConfig> = Object.create(null);
   const carrierMap = requiredNames(c, top, 'carriers');
   for (const name of carrierMap.keys()) {
     checkName(c, carrierMap, name, CARRIER_NAME, 'carrier');
-    carriers[name] = readCarrier(c, name, carrierMap.map(name, CARRIER_KEYS));
+    carriers[name] = readCarrier(c, name, carrierMap.map(name, SCHEMA['carriers.<name>']));
   }
 
   if (!top.present('routes')) top.report(undefined, 'missing required key: routes');

@@ -5,19 +5,6 @@ import { MapView, bool, compileRegex, int, list, oneOf, str, type Checker, type 
 import type { References, ReferenceKind } from '../references.js';
 import { BIND_TYPES, type AccountConfig, type SenderAllowList } from '../types.js';
 
-export const ACCOUNT_KEYS = [
-  'password',
-  'password_hash',
-  'allowed_ips',
-  'max_binds',
-  'bind_types',
-  'throughput',
-  'routes',
-  'sender_ids',
-  'require_tls',
-  'window',
-] as const;
-
 /**
  * Account names are SMPP system_ids (at most 15 characters) and also appear as NATS subject
  * tokens and metric labels, so they are limited to letters, digits, `_` and `-`.

@@ -1,6 +1,7 @@
 import { isScalar } from 'yaml';
 import { Status, type StatusName } from '../../smpp/status.js';
 import { DEFAULTS } from '../defaults.js';
+import { REMOTE_CARRIER_KEYS, SCHEMA } from '../keys.js';
 import { formatDuration } from '../duration.js';
 import { isValidHost } from '../net.js';
 import { MapView, bool, duration, int, num, oneOf, str, type Checker, type Reader } from '../reader.js';
@@ -17,22 +18,6 @@ import {
 } from '../types.js';
 import { systemIdText, timer } from './server.js';
 
-const COMMON_KEYS = [
-  'bind',
-  'receiver_sessions',
-  'sessions',
-  'window',
-  'throughput',
-  'enquire_link_interval',
-  'response_timeout',
-  'reconnect',
-  'circuit_breaker',
-  'message_id_format',
-] as const;
-const REMOTE_KEYS = ['host', 'port', 'system_id', 'password', 'system_type', 'tls'] as const;
-export const CARRIER_KEYS = [...REMOTE_KEYS, 'simulator', ...COMMON_KEYS] as const;
-const SIMULATOR_KEYS = ['dlr_status', 'dlr_delay', 'fail_ratio', 'fail_status', 'message_id_format', 'throughput'] as const;
-
 /** Carrier names appear in NATS subjects and metric labels: letters, digits, `_`, `-`. */
 export const CARRIER_NAME = { re: /^[A-Za-z0-9_-]{1,64}$/, what: 'at most 64 letters, digits, "_" or "-"' };
 
@@ -42,7 +27,7 @@ const STATUS_NAMES = Object.keys(Status) as StatusName[];
 const failStatus: Reader<number> = (c, node, path) => {
   const value = isScalar(node) ? node.value : undefined;
   if (typeof value === 'string') {
-    if (value in Status) return Status[value as StatusName];
+    if (Object.hasOwn(Status, value)) return Status[value as StatusName];
     c.report(node, path, `unknown command_status name ${JSON.stringify(value)}${didYouMean(value, STATUS_NAMES)}`);
     return undefined;
   }
@@ -52,12 +37,12 @@ const failStatus: Reader<number> = (c, node, path) => {
 export function readCarrier(c: Checker, name: string, m: MapView): CarrierConfig {
   const common = readCommon(c, name, m);
   if (m.present('simulator')) {
-    for (const key of REMOTE_KEYS) {
+    for (const key of REMOTE_CARRIER_KEYS) {
       if (m.has(key)) m.report(key, `"${key}" does not apply to a simulator carrier (remove it, or remove "simulator")`);
     }
-    return { kind: 'simulator', ...common, simulator: readSimulator(m.map('simulator', SIMULATOR_KEYS)) };
+    return { kind: 'simulator', ...common, simulator: readSimulator(m.map('simulator', SCHEMA['carriers.<name>.simulator'])) };
   }
-  const tls = m.has('tls') ? readCarrierTls(m.map('tls', ['enabled', 'ca', 'servername', 'verify'])) : undefined;
+  const tls = m.has('tls') ? readCarrierTls(m.map('tls', SCHEMA['carriers.<name>.tls'])) : undefined;
   return {
     kind: 'remote',
     ...common,
@@ -77,8 +62,8 @@ function readCommon(c: Checker, name: string, m: MapView): CarrierCommon {
   if (receiverSessions !== undefined && bind === 'transceiver') {
     m.report('receiver_sessions', 'receiver_sessions only applies with bind: transmitter (a transceiver bind receives on the same session)');
   }
-  const reconnect = m.map('reconnect', ['initial', 'max']);
-  const breaker = m.map('circuit_breaker', ['failures', 'cooldown']);
+  const reconnect = m.map('reconnect', SCHEMA['carriers.<name>.reconnect']);
+  const breaker = m.map('circuit_breaker', SCHEMA['carriers.<name>.circuit_breaker']);
   const carrier: CarrierCommon = {
     name,
     bind,

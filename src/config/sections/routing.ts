@@ -1,4 +1,5 @@
 import type { Node } from 'yaml';
+import { SCHEMA } from '../keys.js';
 import { MapView, int, list, listItems, num, oneOf, regex, str, type Checker, type Reader } from '../reader.js';
 import type { References } from '../references.js';
 import type { MoRouteConfig, RouteCarrier, RouteConfig, SenderRewriteRule } from '../types.js';
@@ -44,7 +45,7 @@ export function readRoutes(c: Checker, node: Node | undefined, path: string, ref
   const routes: RouteConfig[] = [];
   const firstLine = new Map<string, Node>();
   for (const item of listItems(c, node, path)) {
-    const m = MapView.of(c, item.node, item.path, ['name', 'prefix', 'carriers']);
+    const m = MapView.of(c, item.node, item.path, SCHEMA['routes[]']);
     const name = m.get('name', str({ pattern: ROUTE_NAME }), true) ?? `#${item.index}`;
     const nameNode = m.node('name');
     if (nameNode !== undefined && firstLine.has(name)) {
@@ -70,7 +71,7 @@ function readRouteCarriers(c: Checker, route: MapView, refs: References): RouteC
   const out: RouteCarrier[] = [];
   const seen = new Set<string>();
   for (const item of items) {
-    const m = MapView.of(c, item.node, item.path, ['carrier', 'cost']);
+    const m = MapView.of(c, item.node, item.path, SCHEMA['routes[].carriers[]']);
     const carrier = m.get('carrier', reference(refs, 'carrier'), true);
     const cost = m.get('cost', num({ min: 0 }), true);
     if (carrier !== undefined && seen.has(carrier)) {
@@ -86,9 +87,9 @@ function readRouteCarriers(c: Checker, route: MapView, refs: References): RouteC
 export function readSenderRewrite(c: Checker, node: Node | undefined, path: string, refs: References): SenderRewriteRule[] {
   const rules: SenderRewriteRule[] = [];
   for (const item of listItems(c, node, path)) {
-    const rule = MapView.of(c, item.node, item.path, ['match', 'set']);
-    const match = rule.map('match', ['account', 'carrier', 'destination_prefix', 'sender']);
-    const set = rule.map('set', ['sender', 'replace', 'ton', 'npi']);
+    const rule = MapView.of(c, item.node, item.path, SCHEMA['sender_rewrite[]']);
+    const match = rule.map('match', SCHEMA['sender_rewrite[].match']);
+    const set = rule.map('set', SCHEMA['sender_rewrite[].set']);
     if (!rule.has('set')) rule.get('set', () => undefined, true);
     const matchSender = match.get('sender', regex);
     const parsed: SenderRewriteRule = {
@@ -173,7 +174,7 @@ export function readMoRoutes(c: Checker, node: Node | undefined, path: string, r
   const accountNodes: Array<Node | undefined> = [];
   const owner = new Map<string, number>();
   for (const item of listItems(c, node, path)) {
-    const m = MapView.of(c, item.node, item.path, ['prefix', 'account']);
+    const m = MapView.of(c, item.node, item.path, SCHEMA['mo_routes[]']);
     const prefixes = m.get('prefix', list(prefix, { nonEmpty: true, allowSingle: true }), true) ?? [];
     const account = m.get('account', reference(refs, 'account'), true) ?? '';
     for (const p of prefixes) {

@@ -1,27 +1,10 @@
 import { DEFAULTS } from '../defaults.js';
+import { SCHEMA } from '../keys.js';
 import { MAX_TIMER_MS, formatDuration } from '../duration.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../net.js';
 import { MapView, bool, duration, int, listenOrOff, str, type Checker } from '../reader.js';
 import type { BindLockoutConfig, ServerConfig, ServerTlsConfig } from '../types.js';
 
-export const SERVER_KEYS = [
-  'listen',
-  'tls',
-  'system_id',
-  'max_connections',
-  'max_connections_per_ip',
-  'max_pdu_size',
-  'max_pdu_size_before_bind',
-  'enquire_link_interval',
-  'inactivity_timeout',
-  'session_init_timeout',
-  'response_timeout',
-  'unbind_timeout',
-  'partial_pdu_timeout',
-  'window',
-  'shutdown_timeout',
-  'bind_lockout',
-] as const;
 
 /** A timer value: positive and within what setTimeout can express. */
 export const timer = duration({ min: 1, minText: '1ms', max: MAX_TIMER_MS, maxText: '24d (the longest delay a Node.js timer honours)' });
@@ -38,7 +21,7 @@ export function fixedAddress(text: string): HostPort {
 export function readServer(c: Checker, m: MapView): ServerConfig {
   const d = DEFAULTS.server;
   const listen = m.get('listen', listenOrOff);
-  const tls = m.has('tls') ? readServerTls(c, m.map('tls', ['listen', 'cert', 'key', 'ca', 'client_auth'])) : undefined;
+  const tls = m.has('tls') ? readServerTls(c, m.map('tls', SCHEMA['server.tls'])) : undefined;
   const timeouts = {
     enquireLinkInterval: m.get('enquire_link_interval', timer) ?? d.enquireLinkInterval,
     inactivityTimeout: m.get('inactivity_timeout', timer) ?? d.inactivityTimeout,
@@ -58,7 +41,7 @@ export function readServer(c: Checker, m: MapView): ServerConfig {
     ...timeouts,
     window: m.get('window', int({ min: 1, max: 10_000 })) ?? d.window,
     shutdownTimeout: m.get('shutdown_timeout', timer) ?? d.shutdownTimeout,
-    bindLockout: readBindLockout(m.map('bind_lockout', ['failures', 'window', 'duration'])),
+    bindLockout: readBindLockout(m.map('bind_lockout', SCHEMA['server.bind_lockout'])),
   };
   checkServerInvariants(c, m, server);
   return server;

@@ -1,4 +1,5 @@
 import { DEFAULTS } from '../defaults.js';
+import { SCHEMA } from '../keys.js';
 import { formatDuration } from '../duration.js';
 import { formatHostPort, isLoopbackHost, isValidHost, parsePort } from '../net.js';
 import { MapView, bool, duration, int, list, listenOrOff, oneOf, str, type Checker, type Reader } from '../reader.js';
@@ -68,7 +69,7 @@ const STREAM_NAME = { re: /^[A-Za-z0-9_-]{1,64}$/, what: 'a stream name of lette
 
 export function readNats(c: Checker, m: MapView): NatsConfig {
   const d = DEFAULTS.nats;
-  const stream = m.map('stream', ['name', 'replicas', 'max_age', 'duplicate_window']);
+  const stream = m.map('stream', SCHEMA['nats.stream']);
   const nats: NatsConfig = {
     enabled: m.get('enabled', bool) ?? d.enabled,
     servers: m.get('servers', list(natsServer, { nonEmpty: true, allowSingle: true })) ?? [...d.servers],

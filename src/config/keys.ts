@@ -1,0 +1,66 @@
+/**
+ * Every key the configuration accepts, by the path of the mapping that holds it (`<name>` for
+ * a mapping of names, `[]` for list items). The readers take their allowed keys from here and
+ * a test checks REFERENCE.md documents exactly these, so a new key cannot go undocumented.
+ */
+export const SCHEMA = {
+  '': ['server', 'admin', 'store', 'nats', 'log', 'accounts', 'carriers', 'routes', 'sender_rewrite', 'mo_routes'],
+  server: [
+    'listen',
+    'tls',
+    'system_id',
+    'max_connections',
+    'max_connections_per_ip',
+    'max_pdu_size',
+    'max_pdu_size_before_bind',
+    'enquire_link_interval',
+    'inactivity_timeout',
+    'session_init_timeout',
+    'response_timeout',
+    'unbind_timeout',
+    'partial_pdu_timeout',
+    'window',
+    'shutdown_timeout',
+    'bind_lockout',
+  ],
+  'server.tls': ['listen', 'cert', 'key', 'ca', 'client_auth'],
+  'server.bind_lockout': ['failures', 'window', 'duration'],
+  admin: ['listen', 'token'],
+  store: ['path', 'receipt_ttl', 'mo_ttl', 'id_map_ttl'],
+  nats: ['enabled', 'servers', 'subject_prefix', 'stream', 'outbox_max_events', 'token', 'user', 'password', 'credentials'],
+  'nats.stream': ['name', 'replicas', 'max_age', 'duplicate_window'],
+  log: ['level', 'pretty'],
+  'accounts.<name>': ['password', 'password_hash', 'allowed_ips', 'max_binds', 'bind_types', 'throughput', 'routes', 'sender_ids', 'require_tls', 'window'],
+  'carriers.<name>': [
+    'host',
+    'port',
+    'system_id',
+    'password',
+    'system_type',
+    'tls',
+    'simulator',
+    'bind',
+    'receiver_sessions',
+    'sessions',
+    'window',
+    'throughput',
+    'enquire_link_interval',
+    'response_timeout',
+    'reconnect',
+    'circuit_breaker',
+    'message_id_format',
+  ],
+  'carriers.<name>.tls': ['enabled', 'ca', 'servername', 'verify'],
+  'carriers.<name>.reconnect': ['initial', 'max'],
+  'carriers.<name>.circuit_breaker': ['failures', 'cooldown'],
+  'carriers.<name>.simulator': ['dlr_status', 'dlr_delay', 'fail_ratio', 'fail_status', 'message_id_format', 'throughput'],
+  'routes[]': ['name', 'prefix', 'carriers'],
+  'routes[].carriers[]': ['carrier', 'cost'],
+  'sender_rewrite[]': ['match', 'set'],
+  'sender_rewrite[].match': ['account', 'carrier', 'destination_prefix', 'sender'],
+  'sender_rewrite[].set': ['sender', 'replace', 'ton', 'npi'],
+  'mo_routes[]': ['prefix', 'account'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** Keys only a real (remote) carrier may have; a simulator carrier refuses them. */
+export const REMOTE_CARRIER_KEYS = ['host', 'port', 'system_id', 'password', 'system_type', 'tls'] as const;
