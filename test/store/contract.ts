@@ -235,6 +235,15 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(queues.depths()).toEqual(new Map([['acme', 5], ['other', 1]]));
       });
 
+      it('keeps accounts apart even when one name is a prefix of another', async () => {
+        const { queues } = await open();
+        for (const account of ['acm', 'acme', 'acme2', 'acme\u0000x']) await queues.enqueue(account, item(account));
+        for (const account of ['acm', 'acme', 'acme2', 'acme\u0000x']) {
+          expect((await queues.peek(account, 10)).map((entry) => entry.pdu.toString())).toEqual([`deliver_sm ${account}`]);
+          expect(queues.depth(account)).toBe(1);
+        }
+      });
+
       it('removes an acknowledged item once, and only from its own account', async () => {
         const { queues } = await open();
         const first = await queues.enqueue('acme', item('a'));
