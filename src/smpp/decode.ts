@@ -58,9 +58,10 @@ function decodeOrThrow(frame: Buffer, maxLength: number): Pdu {
     });
   }
   const reader = new BodyReader(frame, commandId, sequence);
-  const body: Record<string, unknown> = {};
+  let body: Record<string, unknown> = {};
   let tlvs: Tlv[] = [];
   if (!(size === HEADER_LENGTH && layout.bodyOptional)) {
+    body = { ...layout.template };
     readFields(reader, layout, body);
     tlvs = readTail(reader, layout);
     if (layout.hasShortMessage && tlvs.length > 0) checkPayloadExclusive(reader, body, tlvs);

@@ -41,6 +41,8 @@ export interface BodyLayout {
   readonly bodyOptional: boolean;
   /** Whether short_message is one of the fields (checked against message_payload). */
   readonly hasShortMessage: boolean;
+  /** Every field name in wire order, so decoded bodies start with their final shape. */
+  readonly template: Readonly<Record<string, unknown>>;
 }
 
 export const SHORT_MESSAGE_MAX = 254;
@@ -89,7 +91,7 @@ const shortMessageFields = [
 
 const messageIdResp = [cstring('message_id', 65)];
 
-type LayoutSpec = Omit<BodyLayout, 'command' | 'hasShortMessage'>;
+type LayoutSpec = Omit<BodyLayout, 'command' | 'hasShortMessage' | 'template'>;
 
 const specs: Record<CommandName, LayoutSpec> = {
   generic_nack: { fields: [], tlvsAllowed: false, bodyOptional: false },
@@ -215,6 +217,7 @@ function build(command: CommandName): BodyLayout {
     tlvsAllowed: spec.tlvsAllowed,
     bodyOptional: spec.bodyOptional,
     hasShortMessage: spec.fields.some((f) => f.kind === FieldKind.shortMessage),
+    template: Object.fromEntries(spec.fields.map((f) => [f.name, undefined])),
   };
 }
 
