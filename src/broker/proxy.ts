@@ -1,0 +1,344 @@
+import type { Logger } from 'pino';
+import type { AccountConfig, Config, RemoteCarrierConfig, SimulatorCarrierConfig } from '../config/types.js';
+import { decideBind } from '../downstream/auth.js';
+import { EsmeRegistry } from '../downstream/registry.js';
+import {
+  createSmppServer,
+  type IncomingRequest,
+  type ListenAddress,
+  type SessionOptions,
+  type SmppServer,
+  type SmppSession,
+} from '../session/index.js';
+import { Status } from '../smpp/index.js';
+import { openStore, startSweeper, type Store, type Sweeper } from '../store/index.js';
+import { CarrierPool, type CarrierEndpoint } from '../upstream/carrier-pool.js';
+import { DeliveryFlow } from './deliveries.js';
+import { EarlyReceipts } from './early-receipts.js';
+import { ProxyEvents } from './events.js';
+import { forwardMessageOp } from './message-ops.js';
+import { MessageIdGenerator } from './message-id.js';
+import { attachPduEvents } from './pdu-events.js';
+import { SubmitFlow } from './submit.js';
+
+/** A carrier that runs inside this process (sandbox), reachable on loopback like any SMSC. */
+export interface SandboxCarrier {
+  endpoint: CarrierEndpoint;
+  stop(): Promise<void>;
+}
+
+export type SandboxFactory = (carrier: SimulatorCarrierConfig) => Promise<SandboxCarrier>;
+
+export interface ProxyOptions {
+  logger: Logger;
+  events?: ProxyEvents;
+  /** Starts the in-process simulator for `simulator:` carriers. */
+  sandbox?: SandboxFactory;
+  /** An already-open store (tests); otherwise the lmdb store at config.store.path is opened. */
+  store?: Store;
+  /** True while the audit outbox is full: new submits are refused with ESME_RMSGQFUL. */
+  auditFull?: () => boolean;
+  /** How long a receipt may wait for its submit's id to be stored. Default 5 s. */
+  earlyReceiptHoldMs?: number;
+}
+
+export interface ProxyAddresses {
+  smpp: ListenAddress | undefined;
+  tls: ListenAddress | undefined;
+}
+
+/**
+ * The running proxy: SMSC listeners for customers, carrier pools, the submit and delivery
+ * flows, and the store they share. start() brings everything up; stop() drains it.
+ */
+export class SmppProxy {
+  readonly events: ProxyEvents;
+  readonly registry = new EsmeRegistry();
+  readonly pools = new Map<string, CarrierPool>();
+  private readonly sandboxes: SandboxCarrier[] = [];
+  private readonly servers: SmppServer[] = [];
+  private store!: Store;
+  private ownsStore = false;
+  private sweeper: Sweeper | undefined;
+  private submit!: SubmitFlow;
+  private deliveries!: DeliveryFlow;
+  private earlyReceipts!: EarlyReceipts;
+  private accepting = true;
+  private readonly inFlight = new Set<Promise<void>>();
+  addresses: ProxyAddresses = { smpp: undefined, tls: undefined };
+
+  private constructor(
+    readonly config: Config,
+    private readonly options: ProxyOptions,
+  ) {
+    this.events = options.events ?? new ProxyEvents();
+  }
+
+  static async start(config: Config, options: ProxyOptions): Promise<SmppProxy> {
+    const proxy = new SmppProxy(config, options);
+    try {
+      await proxy.startAll();
+    } catch (error) {
+      await proxy.stop(1_000).catch(() => undefined);
+      throw error;
+    }
+    return proxy;
+  }
+
+  get storeHandle(): Store {
+    return this.store;
+  }
+
+  private async startAll(): Promise<void> {
+    const { config, options } = this;
+    const log = options.logger;
+    if (options.store) this.store = options.store;
+    else {
+      this.store = await openStore({ path: config.store.path, idMapTtlMs: config.store.idMapTtl, outboxMaxEvents: config.nats.outboxMaxEvents });
+      this.ownsStore = true;
+    }
+    this.sweeper = startSweeper(this.store, {});
+    this.earlyReceipts = new EarlyReceipts(options.earlyReceiptHoldMs ?? 5_000);
+
+    for (const carrier of Object.values(config.carriers)) {
+      let endpoint: CarrierEndpoint;
+      if (carrier.kind === 'simulator') {
+        if (!options.sandbox) throw new Error(`carrier ${carrier.name} is a simulator but no sandbox factory was given`);
+        const sandbox = await options.sandbox(carrier);
+        this.sandboxes.push(sandbox);
+        endpoint = sandbox.endpoint;
+      } else {
+        endpoint = remoteEndpoint(carrier);
+      }
+      const pool = new CarrierPool(carrier, endpoint, {
+        events: this.events,
+        unbindTimeoutMs: config.server.unbindTimeout,
+        maxPdu: config.server.maxPduSize,
+      });
+      pool.on('deliver', (req) => this.track(this.deliveries.fromCarrier(pool, req)));
+      this.pools.set(carrier.name, pool);
+    }
+
+    const ids = new MessageIdGenerator();
+    this.submit = new SubmitFlow({
+      config,
+      pools: this.pools,
+      messages: this.store.messages,
+      ids,
+      events: this.events,
+      earlyReceipts: this.earlyReceipts,
+      auditFull: options.auditFull ?? (() => false),
+    });
+    this.deliveries = new DeliveryFlow({
+      config,
+      messages: this.store.messages,
+      queues: this.store.queues,
+      registry: this.registry,
+      events: this.events,
+      earlyReceipts: this.earlyReceipts,
+      warn: (message, details) => log.warn(details, message),
+    });
+
+    for (const pool of this.pools.values()) pool.start();
+
+    const sessionOptions = this.esmeSessionOptions();
+    const onSession = (session: SmppSession): void => this.onEsmeSession(session);
+    if (config.server.listen) {
+      const server = createSmppServer(
+        { host: config.server.listen.host, port: config.server.listen.port, maxConnections: config.server.maxConnections },
+        sessionOptions,
+        onSession,
+      );
+      this.servers.push(server);
+      this.addresses.smpp = await server.listen();
+    }
+    if (config.server.tls) {
+      const t = config.server.tls;
+      const server = createSmppServer(
+        {
+          host: t.listen.host,
+          port: t.listen.port,
+          maxConnections: config.server.maxConnections,
+          tls: {
+            certFile: t.cert,
+            keyFile: t.key,
+            ...(t.ca ? { caFile: t.ca } : {}),
+            requestCert: t.clientAuth,
+            rejectUnauthorized: t.clientAuth,
+          },
+        },
+        sessionOptions,
+        onSession,
+      );
+      this.servers.push(server);
+      this.addresses.tls = await server.listen();
+    }
+    for (const server of this.servers) {
+      server.on('tls_error', (error, info) => log.debug({ remote: info.remoteAddress, error: error.message }, 'TLS handshake failed'));
+      server.on('server_error', (error) => log.error({ error: error.message }, 'SMPP listener failed'));
+    }
+  }
+
+  private esmeSessionOptions(): Omit<SessionOptions, 'role'> {
+    const s = this.config.server;
+    return {
+      windowSize: s.window,
+      responseTimeoutMs: s.responseTimeout,
+      enquireLinkIntervalMs: s.enquireLinkInterval,
+      inactivityTimeoutMs: s.inactivityTimeout,
+      sessionInitTimeoutMs: s.sessionInitTimeout,
+      unbindTimeoutMs: s.unbindTimeout,
+      partialPduTimeoutMs: s.partialPduTimeout,
+      maxPduBeforeBind: s.maxPduSizeBeforeBind,
+      maxPdu: s.maxPduSize,
+      systemId: s.systemId,
+      authenticate: async (bind, context) => {
+        if (!this.accepting) return { status: Status.ESME_RBINDFAIL };
+        const decision = await decideBind(this.config, bind, context, (name) => this.registry.count(name));
+        if (decision.status !== Status.ESME_ROK || decision.account === undefined) {
+          this.events.emit('bind_rejected', {
+            systemId: bind.body.system_id,
+            remote: context.remoteAddress ?? '',
+            reason: decision.reason ?? 'refused',
+            at: Date.now(),
+          });
+          this.options.logger.info({ systemId: bind.body.system_id, remote: context.remoteAddress, reason: decision.reason }, 'bind refused');
+          return { status: Status.ESME_RBINDFAIL };
+        }
+        return { status: Status.ESME_ROK, systemId: this.config.server.systemId };
+      },
+    };
+  }
+
+  private onEsmeSession(session: SmppSession): void {
+    let account: AccountConfig | undefined;
+    session.on('bound', (info) => {
+      const found = Object.hasOwn(this.config.accounts, info.peerSystemId) ? this.config.accounts[info.peerSystemId] : undefined;
+      if (found === undefined) {
+        session.close('bound to an account that no longer exists');
+        return;
+      }
+      account = found;
+      this.registry.add(found.name, session);
+      attachPduEvents(session, this.events, 'esme', found.name);
+      this.events.emit('bind', {
+        side: 'esme',
+        peer: found.name,
+        sessionId: session.id,
+        bindType: info.bindType,
+        remote: `${session.remoteAddress ?? ''}:${session.remotePort ?? ''}`,
+        up: true,
+        at: Date.now(),
+      });
+      this.options.logger.info({ account: found.name, bindType: info.bindType, remote: session.remoteAddress, session: session.id }, 'ESME bound');
+      if (info.bindType !== 'transmitter') this.deliveries.kick(found.name);
+    });
+    session.on('request', (req) => {
+      if (account === undefined) {
+        if (!req.responded) req.respond(Status.ESME_RINVBNDSTS);
+        return;
+      }
+      this.track(this.onEsmeRequest(account, req));
+    });
+    session.on('drain', () => {
+      if (account !== undefined) this.deliveries.kick(account.name);
+    });
+    session.on('close', (reason) => {
+      if (account === undefined) return;
+      this.registry.remove(account.name, session);
+      this.events.emit('bind', {
+        side: 'esme',
+        peer: account.name,
+        sessionId: session.id,
+        bindType: session.bindType ?? 'transceiver',
+        remote: `${session.remoteAddress ?? ''}:${session.remotePort ?? ''}`,
+        up: false,
+        reason: `${reason.code}: ${reason.message}`,
+        at: Date.now(),
+      });
+      this.options.logger.info({ account: account.name, session: session.id, reason: reason.code }, 'ESME unbound');
+    });
+  }
+
+  private async onEsmeRequest(account: AccountConfig, req: IncomingRequest): Promise<void> {
+    try {
+      switch (req.command) {
+        case 'submit_sm':
+        case 'data_sm':
+          await this.submit.handle(account, req as Parameters<SubmitFlow['handle']>[1]);
+          return;
+        case 'query_sm':
+        case 'cancel_sm':
+        case 'replace_sm':
+          await forwardMessageOp(account, req as Parameters<typeof forwardMessageOp>[1], this.store.messages, this.pools);
+          return;
+        case 'submit_multi':
+          // Not routed: every destination could need a different carrier and id. Refused as a
+          // permanent failure so the ESME sends one submit_sm per destination instead.
+          req.respond(Status.ESME_RSUBMITFAIL);
+          return;
+        default:
+          if (!req.responded && responds(req)) req.respond(Status.ESME_RINVCMDID);
+      }
+    } catch (error) {
+      this.options.logger.error({ account: account.name, command: req.command, error: String(error) }, 'request failed');
+      if (!req.responded && responds(req)) req.respond(Status.ESME_RSYSERR);
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  /** Requests being worked on (submits waiting for a carrier, receipts being stored). */
+  get pendingWork(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Graceful stop: refuse new binds, unbind every ESME (their in-flight submits finish first),
+   * wait for work in progress up to the deadline, unbind carriers, stop the sandbox, close the store.
+   */
+  async stop(deadlineMs = this.config.server.shutdownTimeout): Promise<void> {
+    this.accepting = false;
+    const deadline = Date.now() + deadlineMs;
+    const remaining = (): number => Math.max(0, deadline - Date.now());
+    await withTimeout(Promise.all(this.registry.all().map((s) => s.unbind())), remaining());
+    await withTimeout(Promise.allSettled([...this.inFlight]), remaining());
+    await Promise.all(this.servers.map((s) => s.close()));
+    this.deliveries?.stop();
+    await withTimeout(Promise.all([...this.pools.values()].map((p) => p.stop())), remaining());
+    await Promise.all(this.sandboxes.map((s) => s.stop().catch(() => undefined)));
+    await this.sweeper?.stop();
+    if (this.ownsStore) await this.store?.close();
+  }
+}
+
+function responds(req: IncomingRequest): boolean {
+  return req.command !== 'alert_notification' && req.command !== 'outbind';
+}
+
+function remoteEndpoint(carrier: RemoteCarrierConfig): CarrierEndpoint {
+  return {
+    host: carrier.host,
+    port: carrier.port,
+    tls:
+      carrier.tls === undefined
+        ? undefined
+        : {
+            ...(carrier.tls.ca !== undefined ? { ca: carrier.tls.ca } : {}),
+            ...(carrier.tls.servername !== undefined ? { servername: carrier.tls.servername } : {}),
+            rejectUnauthorized: carrier.tls.verify,
+          },
+    systemId: carrier.systemId,
+    password: carrier.password,
+    systemType: carrier.systemType,
+  };
+}
+
+async function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  if (timer !== undefined) clearTimeout(timer);
+}

@@ -1,0 +1,44 @@
+import type { AccountConfig, Config } from '../config/types.js';
+import { verifyPasswordAsync, plainCredential } from '../config/password.js';
+import type { AuthContext, AuthResult, BindCommand } from '../session/index.js';
+import { bindTypeOf } from '../session/index.js';
+import { Status, type PduOf } from '../smpp/index.js';
+
+export interface BindDecision extends AuthResult {
+  account?: AccountConfig;
+  /** Why a bind was refused, for logs and metrics; never sent to the client. */
+  reason?: string;
+}
+
+/**
+ * A credential no password matches, checked when the system_id is unknown so that an unknown
+ * account costs the same work as a wrong password and the answer time does not reveal which.
+ */
+const DECOY = { credential: plainCredential('\u0001decoy') };
+
+/**
+ * Decides a bind: account known, password right (constant time), source IP allowed, bind type
+ * allowed, TLS when the account requires it, and max_binds not reached. Every refusal is
+ * ESME_RBINDFAIL, so a client cannot tell an unknown account from a wrong password.
+ */
+export async function decideBind(
+  config: Config,
+  bind: PduOf<BindCommand>,
+  context: AuthContext,
+  boundCount: (account: string) => number,
+): Promise<BindDecision> {
+  const systemId = bind.body.system_id;
+  const account = Object.hasOwn(config.accounts, systemId) ? config.accounts[systemId] : undefined;
+  const passwordOk = await verifyPasswordAsync(account ?? DECOY, bind.body.password);
+  const refuse = (reason: string): BindDecision => ({ status: Status.ESME_RBINDFAIL, reason });
+  if (account === undefined) return refuse('unknown system_id');
+  if (!passwordOk) return refuse('wrong password');
+  if (context.remoteAddress === undefined || !account.allowedIps.allows(context.remoteAddress)) {
+    return refuse(`source address ${context.remoteAddress ?? '?'} not allowed`);
+  }
+  const type = bindTypeOf(bind.command);
+  if (type === undefined || !account.bindTypes.includes(type)) return refuse(`bind type ${type ?? bind.command} not allowed`);
+  if (account.requireTls && !context.tls) return refuse('account requires TLS');
+  if (boundCount(account.name) >= account.maxBinds) return refuse(`max_binds (${account.maxBinds}) reached`);
+  return { status: Status.ESME_ROK, systemId: config.server.systemId, account };
+}
