@@ -61,7 +61,7 @@ function readConfig(c: Checker, top: MapView, file: string): Config {
   const accountMap = requiredNames(c, top, 'accounts');
   for (const name of accountMap.keys()) {
     checkName(c, accountMap, name, ACCOUNT_NAME, 'account');
-    accounts[name] = readAccount(c, name, accountMap.map(name, SCHEMA['accounts.<name>']), refs, server.window);
+    accounts[name] = readAccount(c, name, accountMap.map(name, SCHEMA['accounts.<name>']), refs, server);
   }
 
   const carriers: Record<string, CarrierConfig> = Object.create(null);
@@ -71,15 +71,15 @@ function readConfig(c: Checker, top: MapView, file: string): Config {
     carriers[name] = readCarrier(c, name, carrierMap.map(name, SCHEMA['carriers.<name>']));
   }
 
-  if (!top.present('routes')) top.report(undefined, 'missing required key: routes');
   const routes = readRoutes(c, top.node('routes'), top.child('routes'), refs);
-  if (top.has('routes') && routes.length === 0 && !c.failed('routes')) top.report('routes', 'must define at least one route');
+  if (!top.present('routes')) top.report(undefined, 'missing required key: routes');
+  else if (routes.length === 0 && !c.failed('routes')) top.report('routes', 'must define at least one route');
   const senderRewrite = readSenderRewrite(c, top.node('sender_rewrite'), top.child('sender_rewrite'), refs);
   const { routes: moRoutes, accountNodes } = readMoRoutes(c, top.node('mo_routes'), top.child('mo_routes'), refs);
 
   refs.check(c, { account: Object.keys(accounts), carrier: Object.keys(carriers), route: routes.map((r) => r.name) });
   const config: Config = { file, server, admin, store, nats, log, accounts, carriers, routes, senderRewrite, moRoutes };
-  checkAcrossSections(c, top, config, accountNodes);
+  checkMoAccounts(c, config, accountNodes);
   return config;
 }
 
@@ -96,22 +96,14 @@ function checkName(c: Checker, parent: MapView, name: string, rule: { re: RegExp
 }
 
 /**
- * Settings that are each valid alone but contradict each other:
- * - an account with require_tls needs a TLS listener, or it could never bind;
- * - an account that mo_routes names must be allowed a receiver or transceiver bind, or its MO
- *   could never be delivered.
+ * An account that mo_routes names must be allowed a receiver or transceiver bind, or its MO
+ * could never be delivered. Checked once both sections are read.
  */
-function checkAcrossSections(c: Checker, top: MapView, config: Config, moAccountNodes: ReadonlyArray<Node | undefined>): void {
-  const accounts = top.map('accounts', null);
-  for (const account of Object.values(config.accounts)) {
-    if (account.requireTls && config.server.tls === undefined && !c.failed('server.tls')) {
-      accounts.map(account.name, null).report('require_tls', 'require_tls is set but server.tls is not configured, so this account could never bind');
-    }
-  }
+function checkMoAccounts(c: Checker, config: Config, accountNodes: ReadonlyArray<Node | undefined>): void {
   config.moRoutes.forEach((route, index) => {
     const account = config.accounts[route.account];
     if (account === undefined || account.bindTypes.some((t) => t === 'receiver' || t === 'transceiver')) return;
-    c.report(moAccountNodes[index], `mo_routes[${index}].account`, `account "${route.account}" may not bind as receiver or transceiver, so MO routed to it could never be delivered`);
+    c.report(accountNodes[index], `mo_routes[${index}].account`, `account "${route.account}" may not bind as receiver or transceiver, so MO routed to it could never be delivered`, false);
   });
 }
 

@@ -142,6 +142,11 @@ export class IpAllowList {
   toString(): string {
     return this.blocks.map((b) => b.text).join(', ');
   }
+
+  /** The blocks as written, so a configuration can be JSON-serialised (bigints cannot). */
+  toJSON(): string[] {
+    return this.blocks.map((b) => b.text);
+  }
 }
 
 function maskTo(address: bigint, bits: number, prefixLength: number): bigint {

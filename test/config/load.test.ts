@@ -106,6 +106,13 @@ describe('the loaded configuration', () => {
     expect(rewrite && 'ACME'.replace(rewrite, 'X')).toBe('X');
   });
 
+  it('serialises to JSON for status output, allow lists as written', () => {
+    const config = loadConfig('config/proxy.yaml');
+    const json = JSON.parse(JSON.stringify(config));
+    expect(json.accounts.demo.allowedIps).toEqual(['127.0.0.1', '::1']);
+    expect(json.server.listen).toEqual({ host: '0.0.0.0', port: 2775 });
+  });
+
   it('keeps account and carrier maps free of inherited names', () => {
     const config = parseConfig(MINIMAL, 'x.yaml');
     expect(config.accounts['constructor']).toBeUndefined();

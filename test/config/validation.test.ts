@@ -35,6 +35,9 @@ const cases: Case[] = [
   { name: 'missing required key', yaml: MINIMAL.replace('    allowed_ips: ["127.0.0.1"]\n', ''), path: 'accounts.acme.allowed_ips', at: 'password', message: 'missing required key' },
   { name: 'missing password', yaml: MINIMAL.replace('    password: pw\n', ''), path: 'accounts.acme', at: 'allowed_ips', message: 'missing required key: password (or password_hash)' },
   { name: 'missing section', yaml: MINIMAL.replace(/routes:[\s\S]*$/, ''), path: '', at: 'accounts', message: 'missing required key: routes' },
+  { name: 'empty routes section', yaml: MINIMAL.replace(/routes:[\s\S]*$/, 'routes:\n'), path: 'routes', at: 'routes:', message: 'must define at least one route' },
+  { name: 'empty list of routes', yaml: MINIMAL.replace(/routes:[\s\S]*$/, 'routes: []\n'), path: 'routes', at: '[]', message: 'must define at least one route' },
+  { name: 'no accounts', yaml: MINIMAL.replace(/accounts:[\s\S]*?carriers:/, 'accounts:\ncarriers:'), path: 'accounts', at: 'accounts:', message: 'must define at least one account' },
   { name: 'required key left empty', yaml: withCarrier('  alpha:\n    host:\n    port: 2775\n    system_id: a\n    password: b\n'), path: 'carriers.alpha.host', at: 'host', message: 'is empty; a value is required' },
   // references
   { name: 'account routes -> unknown route', yaml: withAccountKeys('    routes: [all, defualt]\n'), path: 'accounts.acme.routes[1]', at: 'defualt', message: 'unknown route "defualt" (not defined in routes)' },

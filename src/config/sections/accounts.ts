@@ -3,7 +3,7 @@ import { IpAllowList, parseCidr, type CidrBlock } from '../net.js';
 import { parsePasswordHash, plainCredential, plainPasswordProblem, type Credential } from '../password.js';
 import { MapView, bool, compileRegex, int, list, oneOf, str, type Checker, type Reader } from '../reader.js';
 import type { References, ReferenceKind } from '../references.js';
-import { BIND_TYPES, type AccountConfig, type SenderAllowList } from '../types.js';
+import { BIND_TYPES, type AccountConfig, type SenderAllowList, type ServerConfig } from '../types.js';
 
 /**
  * Account names are SMPP system_ids (at most 15 characters) and also appear as NATS subject
@@ -50,10 +50,15 @@ const senderEntry: Reader<string | RegExp> = (c, node, path) => {
   return text;
 };
 
-export function readAccount(c: Checker, name: string, m: MapView, refs: References, defaultWindow: number): AccountConfig {
+/** `server` supplies the default window and tells whether a TLS listener exists for require_tls. */
+export function readAccount(c: Checker, name: string, m: MapView, refs: References, server: ServerConfig): AccountConfig {
   const d = DEFAULTS.account;
   const bindTypes = m.get('bind_types', list(oneOf(BIND_TYPES), { nonEmpty: true, allowSingle: true }));
   const senders = m.get('sender_ids', list(senderEntry, { allowSingle: true }));
+  const requireTls = m.get('require_tls', bool) ?? d.requireTls;
+  if (requireTls && server.tls === undefined && !c.failed('server.tls')) {
+    m.report('require_tls', 'require_tls is set but server.tls is not configured, so this account could never bind');
+  }
   return {
     name,
     credential: readCredential(m),
@@ -63,8 +68,8 @@ export function readAccount(c: Checker, name: string, m: MapView, refs: Referenc
     throughput: m.get('throughput', int({ min: 0 })) ?? d.throughput,
     routes: m.get('routes', list(reference(refs, 'route'), { allowSingle: true })),
     senderIds: senders === undefined ? undefined : splitSenders(senders),
-    requireTls: m.get('require_tls', bool) ?? d.requireTls,
-    window: m.get('window', int({ min: 1, max: 10_000 })) ?? defaultWindow,
+    requireTls,
+    window: m.get('window', int({ min: 1, max: 10_000 })) ?? server.window,
   };
 }
 
