@@ -11,7 +11,8 @@ import {
 
 /**
  * Strings that become part of a key. Storage engines bound key sizes (LMDB: 1978 bytes); 200
- * characters is at most 800 UTF-8 bytes, so two of them still fit, and SMPP ids are at most 64.
+ * UTF-16 code units are at most 600 UTF-8 bytes, so a key of two or three of them still fits,
+ * and SMPP ids are at most 64 characters anyway.
  */
 export const MAX_KEY_PART_CHARS = 200;
 

@@ -40,7 +40,12 @@ export class WriteTracker {
     const last = writes[writes.length - 1];
     if (last === undefined) return;
     this.follow(last);
-    for (const write of writes) write.catch(ignore);
+    let handled: LmdbWrite | undefined;
+    for (const write of writes) {
+      // Consecutive writes of one transaction share a promise; one handler each is enough.
+      if (write !== handled) write.catch(ignore);
+      handled = write;
+    }
   }
 
   /** Resolves when every write issued so far is visible to reads (whether or not it succeeded). */
