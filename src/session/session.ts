@@ -21,7 +21,7 @@ import {
   type Pdu,
   type PduOf,
 } from '../smpp/index.js';
-import { SessionError, isSessionError } from './errors.js';
+import { SessionError } from './errors.js';
 import { CloseCode, type CloseReason, type SessionEvents } from './events.js';
 import {
   InboundRequest,
@@ -131,7 +131,8 @@ export class SmppSession extends EventEmitter<SessionEvents> {
   private partialTimer: TimerHandle | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
 
-  private keepaliveInFlight = false;
+  /** Sequence number of our keepalive enquire_link awaiting its response. */
+  private keepaliveSequence: number | undefined;
   private pendingBind: { sequence: number; type: BindType } | undefined;
   /** Our unbind awaiting unbind_resp, and the close code the session ends with when it comes. */
   private pendingUnbind: { sequence: number; closeCode: CloseCode } | undefined;
@@ -162,7 +163,12 @@ export class SmppSession extends EventEmitter<SessionEvents> {
     });
     this.window.on('drain', () => this.maybeDrain());
     this.window.on('idle', () => this.checkIdleWaiters());
-    this.window.on('timeout', (expired) => this.fire('response_timeout', expired));
+    this.window.on('timeout', (expired) => {
+      this.fire('response_timeout', expired);
+      if (expired.sequence === this.keepaliveSequence) {
+        this.shutdown({ code: CloseCode.ENQUIRE_LINK_TIMEOUT, message: 'enquire_link was not answered' });
+      }
+    });
     this.closedPromise = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -764,7 +770,7 @@ export class SmppSession extends EventEmitter<SessionEvents> {
       this.scheduleKeepalive(interval - quietFor);
       return;
     }
-    if (!this.keepaliveInFlight) this.sendKeepalive();
+    if (this.keepaliveSequence === undefined) this.sendKeepalive();
     this.scheduleKeepalive(interval);
   }
 
@@ -773,18 +779,12 @@ export class SmppSession extends EventEmitter<SessionEvents> {
     // Forced past a full window: a full window of requests to a dead peer is exactly when the
     // link check matters, because request timeouts alone never close the session.
     const response = this.window.add(sequence, CommandId.enquire_link, { force: true })!;
-    this.keepaliveInFlight = true;
-    response.then(
-      () => {
-        this.keepaliveInFlight = false;
-      },
-      (error: unknown) => {
-        this.keepaliveInFlight = false;
-        if (isSessionError(error) && error.code === 'RESPONSE_TIMEOUT') {
-          this.shutdown({ code: CloseCode.ENQUIRE_LINK_TIMEOUT, message: 'enquire_link was not answered', error });
-        }
-      },
-    );
+    this.keepaliveSequence = sequence;
+    // Expiry is handled by the window's 'timeout' listener, synchronously; this only clears the mark.
+    const settled = (): void => {
+      if (this.keepaliveSequence === sequence) this.keepaliveSequence = undefined;
+    };
+    response.then(settled, settled);
     this.sendPdu(makePdu('enquire_link', {}, { sequence }));
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Status, makePdu, encodePdu, type Pdu } from '../../src/smpp/index.js';
-import { MAX_SEQUENCE, SessionError, type IncomingRequest } from '../../src/session/index.js';
+import { FakeTimers, MAX_SEQUENCE, SessionError, type IncomingRequest } from '../../src/session/index.js';
 import {
   RawPeer,
   bindClient,
@@ -94,15 +94,21 @@ describe('requests and responses over a real socket', () => {
   });
 
   it('rejects a request whose response never comes with RESPONSE_TIMEOUT and frees its slot', async () => {
+    const timers = new FakeTimers();
     const { port, nextSession } = await startServer();
-    const client = await bindClient(port, 'transceiver', { windowSize: 1, responseTimeoutMs: 40 });
+    const client = await bindClient(port, 'transceiver', { windowSize: 1, responseTimeoutMs: 500, timers });
     const held = holdRequests(await nextSession());
     const timeouts: number[] = [];
     client.on('response_timeout', (expired) => timeouts.push(expired.sequence));
 
     const pending = client.request(submitSm())!;
+    const rejection = rejectionOf(pending);
     expect(client.request(submitSm())).toBeNull();
-    const error = await rejectionOf(pending);
+    await expect.poll(() => held.length).toBe(1);
+    timers.advance(499);
+    expect(client.pendingRequests).toBe(1);
+    timers.advance(1);
+    const error = await rejection;
     expect(error.code).toBe('RESPONSE_TIMEOUT');
     expect(timeouts).toEqual([error.sequence]);
     expect(client.pendingRequests).toBe(0);
@@ -173,21 +179,35 @@ describe('requests and responses over a real socket', () => {
     expect(resp.status).toBe(Status.ESME_ROK);
   });
 
-  it('sends enquire_link after a quiet interval and closes when it goes unanswered', async () => {
+  it('sends enquire_link after a quiet interval and keeps the session while it is answered', async () => {
+    const timers = new FakeTimers();
     const { port } = await startServer();
-    const client = await bindClient(port, 'transceiver', { enquireLinkIntervalMs: 30, responseTimeoutMs: 60 });
-    const sent: string[] = [];
-    client.on('pdu_out', (info) => sent.push(info.command));
-    // Answered keepalives keep the session up.
-    await expect.poll(() => sent.filter((c) => c === 'enquire_link').length).toBeGreaterThanOrEqual(2);
+    const client = await bindClient(port, 'transceiver', { enquireLinkIntervalMs: 30_000, responseTimeoutMs: 5_000, timers });
+    const answers: string[] = [];
+    client.on('pdu_in', (info) => answers.push(info.command));
+    timers.advance(29_999);
+    expect(client.pendingRequests).toBe(0);
+    timers.advance(1);
+    expect(client.pendingRequests).toBe(1);
+    await expect.poll(() => answers).toEqual(['enquire_link_resp']);
+    timers.advance(30_000);
+    await expect.poll(() => answers).toEqual(['enquire_link_resp', 'enquire_link_resp']);
+    timers.advance(10_000);
     expect(client.isClosed).toBe(false);
+  });
 
+  it('closes with ENQUIRE_LINK_TIMEOUT when the keepalive goes unanswered', async () => {
+    const timers = new FakeTimers();
     const silent = await startRawSmsc();
-    const silentClient = await bindClient(silent.port, 'transceiver', { enquireLinkIntervalMs: 30, responseTimeoutMs: 40 });
-    const silentPeer = await silent.nextPeer();
-    const reason = await silentClient.whenClosed();
-    expect(reason.code).toBe('ENQUIRE_LINK_TIMEOUT');
-    expect(silentPeer.received.map((p) => p.command)).toContain('enquire_link');
+    const client = await bindClient(silent.port, 'transceiver', { enquireLinkIntervalMs: 30_000, responseTimeoutMs: 5_000, timers });
+    const peer = await silent.nextPeer();
+    timers.advance(30_000);
+    await peer.waitFor(2);
+    expect(peer.received[1]?.command).toBe('enquire_link');
+    timers.advance(4_999);
+    expect(client.isClosed).toBe(false);
+    timers.advance(1);
+    expect(client.closeReason?.code).toBe('ENQUIRE_LINK_TIMEOUT');
   });
 
   it('offers incoming requests with the raw frame, and respond() works exactly once', async () => {

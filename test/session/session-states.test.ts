@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Status, encodePdu as encode, makePdu, type Pdu } from '../../src/smpp/index.js';
-import type { CloseReason, StateViolation } from '../../src/session/index.js';
+import { FakeTimers, type CloseReason, type StateViolation } from '../../src/session/index.js';
 import { RawPeer, bindPdu, cleanupAll, deliverSm, respondWithId, startServer, submitSm } from './helpers.js';
 
 afterEach(cleanupAll);
@@ -188,11 +188,17 @@ describe('bind state enforcement (server side)', () => {
   });
 
   it('unbinds a bound session after the inactivity timeout', async () => {
-    const { port, nextSession } = await startServer({ inactivityTimeoutMs: 40 });
+    const timers = new FakeTimers();
+    const { port, nextSession } = await startServer({ inactivityTimeoutMs: 60_000, sessionInitTimeoutMs: 0, timers });
     const peer = await RawPeer.connect(port);
     const server = await nextSession();
+    timers.advance(50_000);
     peer.send(bindPdu('bind_transceiver', 1));
     await peer.responseTo(1);
+    // The bind counted as activity: the timeout runs from it, not from the connection.
+    timers.advance(59_999);
+    expect(server.state).toBe('BOUND_TRX');
+    timers.advance(1);
     const pdus = await peer.waitFor(2);
     const unbind = pdus[1]!;
     expect(unbind.command).toBe('unbind');
