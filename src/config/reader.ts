@@ -156,12 +156,18 @@ export class MapView {
   get<T>(key: string, read: Reader<T>, required = false): T | undefined {
     const entry = this.entries.get(key);
     if (entry?.value === undefined) {
-      if (required) {
-        this.c.report(entry?.keyNode ?? this.anchorNode, this.child(key), entry ? 'is empty; a value is required' : 'missing required key');
-      }
+      if (required) this.require(key);
       return undefined;
     }
     return read(this.c, entry.value, this.child(key));
+  }
+
+  /** Reports `key` as missing (or empty) unless it has a value; true when it has one. */
+  require(key: string): boolean {
+    const entry = this.entries.get(key);
+    if (entry?.value !== undefined) return true;
+    this.c.report(entry?.keyNode ?? this.anchorNode, this.child(key), entry ? 'is empty; a value is required' : 'missing required key');
+    return false;
   }
 
   /** A nested mapping (empty view when absent). */

@@ -38,6 +38,8 @@ const cases: Case[] = [
   { name: 'empty routes section', yaml: MINIMAL.replace(/routes:[\s\S]*$/, 'routes:\n'), path: 'routes', at: 'routes:', message: 'must define at least one route' },
   { name: 'empty list of routes', yaml: MINIMAL.replace(/routes:[\s\S]*$/, 'routes: []\n'), path: 'routes', at: '[]', message: 'must define at least one route' },
   { name: 'no accounts', yaml: MINIMAL.replace(/accounts:[\s\S]*?carriers:/, 'accounts:\ncarriers:'), path: 'accounts', at: 'accounts:', message: 'must define at least one account' },
+  { name: 'rewrite rule without set', yaml: `${MINIMAL}sender_rewrite:\n  - match: { account: acme }\n`, path: 'sender_rewrite[0].set', at: 'match', message: 'missing required key' },
+  { name: 'route without carriers', yaml: MINIMAL.replace('    carriers: [{ carrier: sim, cost: 1 }]\n', ''), path: 'routes[0].carriers', at: 'name: all', message: 'missing required key' },
   { name: 'required key left empty', yaml: withCarrier('  alpha:\n    host:\n    port: 2775\n    system_id: a\n    password: b\n'), path: 'carriers.alpha.host', at: 'host', message: 'is empty; a value is required' },
   // references
   { name: 'account routes -> unknown route', yaml: withAccountKeys('    routes: [all, defualt]\n'), path: 'accounts.acme.routes[1]', at: 'defualt', message: 'unknown route "defualt" (not defined in routes)' },
@@ -165,6 +167,9 @@ nats:
     expect(config.admin.token).toBe('0123456789abcdef0123');
     expect(config.store.idMapTtl).toBe(30 * 86_400_000);
     expect(config.nats.servers).toEqual(['tls://nats.example.net']);
+    const bare = parseConfig(`${MINIMAL}nats:\n  servers: ["nats-1:4222", "[::1]:4222", "nats-2", "wss://[2001:db8::1]:443"]\n`, 'x.yaml');
+    expect(bare.nats.servers).toHaveLength(4);
+    expect(problemsOf(`${MINIMAL}nats:\n  servers: ["nats-1:0", "bad host", "nats://"]\n`).map((p) => p.path)).toEqual(['nats.servers[0]', 'nats.servers[1]', 'nats.servers[2]']);
     expect(config.nats.enabled).toBe(false);
     expect(config.nats.stream.maxAge).toBe(0);
     const acme = config.accounts['acme'];

@@ -62,10 +62,7 @@ export function readRoutes(c: Checker, node: Node | undefined, path: string, ref
 
 function readRouteCarriers(c: Checker, route: MapView, refs: References): RouteCarrier[] {
   const node = route.node('carriers');
-  if (node === undefined) {
-    route.get('carriers', () => undefined, true);
-    return [];
-  }
+  if (!route.require('carriers')) return [];
   const items = listItems(c, node, route.child('carriers'));
   if (items.length === 0 && !c.failed(route.child('carriers'))) route.report('carriers', 'must list at least one carrier');
   const out: RouteCarrier[] = [];
@@ -90,7 +87,7 @@ export function readSenderRewrite(c: Checker, node: Node | undefined, path: stri
     const rule = MapView.of(c, item.node, item.path, SCHEMA['sender_rewrite[]']);
     const match = rule.map('match', SCHEMA['sender_rewrite[].match']);
     const set = rule.map('set', SCHEMA['sender_rewrite[].set']);
-    if (!rule.has('set')) rule.get('set', () => undefined, true);
+    rule.require('set');
     const matchSender = match.get('sender', regex);
     const parsed: SenderRewriteRule = {
       index: item.index,

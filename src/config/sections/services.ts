@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../defaults.js';
 import { SCHEMA } from '../keys.js';
 import { formatDuration } from '../duration.js';
-import { formatHostPort, isLoopbackHost, isValidHost, parsePort } from '../net.js';
+import { formatHostPort, isLoopbackHost, isValidHost, parseHostPort } from '../net.js';
 import { MapView, bool, duration, int, list, listenOrOff, oneOf, str, type Checker, type Reader } from '../reader.js';
 import { LOG_LEVELS, type AdminConfig, type LogConfig, type NatsConfig, type StoreConfig } from '../types.js';
 import { fixedAddress } from './server.js';
@@ -54,14 +54,9 @@ const natsServer: Reader<string> = (c, node, path) => {
     if (!isValidHost(host)) return bad('no valid host');
     return text;
   }
-  const colon = text.lastIndexOf(':');
-  const host = colon < 0 || text.startsWith('[') ? text : text.slice(0, colon);
-  if (colon >= 0 && !text.startsWith('[')) {
-    const port = parsePort(text.slice(colon + 1), false);
-    if (!port.ok) return bad(port.message);
-  }
-  if (!isValidHost(host.replace(/^\[|\]$/g, ''))) return bad('no valid host');
-  return text;
+  if (!text.includes(':')) return isValidHost(text) ? text : bad('no valid host');
+  const parsed = parseHostPort(text, false);
+  return parsed.ok ? text : bad(parsed.message);
 };
 
 const SUBJECT_TOKENS = { re: /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/, what: 'dot-separated tokens of letters, digits, "_" or "-" (no wildcards)' };
