@@ -60,7 +60,7 @@ const OFFLINE: HealthOf = () => ({ bound: true, circuitOpen: false });
  * would see. Without `health` every carrier is assumed bound and reported as `unknown`.
  */
 export function explainRoute(config: Config, request: ExplainInput, health?: HealthOf): RouteExplanation {
-  const input: Required<ExplainInput> = { ton: 0, npi: 0, ...request };
+  const input: Required<ExplainInput> = { account: request.account, to: request.to, from: request.from, ton: request.ton ?? 0, npi: request.npi ?? 0 };
   const base = { input, destination: normalizeDestination(input.to), healthKnown: health !== undefined };
   const noRoute = { route: undefined, candidates: [] as ExplainedCandidate[] };
 
