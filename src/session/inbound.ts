@@ -70,7 +70,7 @@ export type IncomingRequest = { [C in AppRequestCommand]: IncomingRequestOf<C> }
 
 /** The narrow part of the session a pending request talks back to. */
 export interface ResponseSink {
-  readonly isClosed: boolean;
+  isClosed(): boolean;
   sendResponse(frame: Buffer): void;
   settled(request: InboundRequest): void;
 }
@@ -102,7 +102,7 @@ export class InboundRequest implements IncomingRequestOf<AppRequestCommand> {
   respond(status: number, body?: object, tlvs?: Tlv[]): boolean {
     this.assertNotAnswered();
     const responseName = responseNameOf(this.pdu.command);
-    if (responseName === undefined || this.abandoned || this.sink.isClosed) return this.finish(undefined);
+    if (responseName === undefined || this.abandoned || this.sink.isClosed()) return this.finish(undefined);
     const options = tlvs === undefined ? { sequence: this.pdu.sequence, status } : { sequence: this.pdu.sequence, status, tlvs };
     // An absent body encodes header-only; the codec writes only the fields present.
     const response = makePdu(responseName, (body ?? {}) as never, options) as Pdu;
@@ -121,7 +121,7 @@ export class InboundRequest implements IncomingRequestOf<AppRequestCommand> {
         commandId: header.commandId,
       });
     }
-    if (this.abandoned || this.sink.isClosed) return this.finish(undefined);
+    if (this.abandoned || this.sink.isClosed()) return this.finish(undefined);
     return this.finish(patchSequence(frame, this.pdu.sequence));
   }
 

@@ -31,7 +31,10 @@ export interface SessionOptions {
   responseTimeoutMs?: number;
   /** Send enquire_link after this long without hearing from the peer while bound. 0 = off. */
   enquireLinkIntervalMs?: number;
-  /** No PDU in either direction for this long: unbind (bound) or close (not bound). 0 = off. */
+  /**
+   * No PDU in either direction for this long: unbind (bound) or close (not bound). 0 = off.
+   * enquire_link counts as traffic, so this only fires when neither side keeps the link alive.
+   */
   inactivityTimeoutMs?: number;
   /** No successful bind within this long after the session starts: close. 0 = off. */
   sessionInitTimeoutMs?: number;

@@ -172,11 +172,8 @@ export class SmppSession extends EventEmitter<SessionEvents> {
     this.closedPromise = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
-    const session = this;
     this.sink = {
-      get isClosed() {
-        return session.isClosed;
-      },
+      isClosed: () => this.isClosed,
       sendResponse: (frame) => this.sendFrame(frame),
       settled: (request) => this.onInboundSettled(request),
     };
