@@ -1,5 +1,6 @@
 import type { AccountConfig, Config } from '../config/types.js';
-import { verifyPasswordAsync, plainCredential } from '../config/password.js';
+import { randomBytes } from 'node:crypto';
+import { hashPassword, parsePasswordHash, plainCredential, verifyPasswordAsync, type Credential } from '../config/password.js';
 import type { AuthContext, AuthResult, BindCommand } from '../session/index.js';
 import { bindTypeOf } from '../session/index.js';
 import { Status, type PduOf } from '../smpp/index.js';
@@ -13,8 +14,22 @@ export interface BindDecision extends AuthResult {
 /**
  * A credential no password matches, checked when the system_id is unknown so that an unknown
  * account costs the same work as a wrong password and the answer time does not reveal which.
+ * When any account stores an scrypt hash, the decoy is an scrypt hash too (made once per
+ * config), or an unknown name would answer measurably faster than a wrong password.
  */
-const DECOY = { credential: plainCredential('\u0001decoy') };
+const decoys = new WeakMap<Config, { credential: Credential }>();
+
+function decoyFor(config: Config): { credential: Credential } {
+  let decoy = decoys.get(config);
+  if (decoy === undefined) {
+    const random = randomBytes(6).toString('base64url').slice(0, 8);
+    const hashed = Object.values(config.accounts).find((a) => a.credential.kind !== 'plain');
+    const parsed = hashed === undefined ? undefined : parsePasswordHash(hashPassword(random));
+    decoy = { credential: parsed?.ok === true ? parsed.credential : plainCredential(random) };
+    decoys.set(config, decoy);
+  }
+  return decoy;
+}
 
 /**
  * Decides a bind: account known, password right (constant time), source IP allowed, bind type
@@ -29,7 +44,7 @@ export async function decideBind(
 ): Promise<BindDecision> {
   const systemId = bind.body.system_id;
   const account = Object.hasOwn(config.accounts, systemId) ? config.accounts[systemId] : undefined;
-  const passwordOk = await verifyPasswordAsync(account ?? DECOY, bind.body.password);
+  const passwordOk = await verifyPasswordAsync(account ?? decoyFor(config), bind.body.password);
   const refuse = (reason: string): BindDecision => ({ status: Status.ESME_RBINDFAIL, reason });
   if (account === undefined) return refuse('unknown system_id');
   if (!passwordOk) return refuse('wrong password');
