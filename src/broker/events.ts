@@ -91,6 +91,23 @@ export interface FailoverEvent {
   reason: string;
 }
 
+/** One per submit_sm/data_sm answered to an ESME, for latency and outcome metrics. */
+export interface SubmitEvent {
+  account: string;
+  command: 'submit_sm' | 'data_sm';
+  /** The route and carrier that took it; undefined when refused before or without one. */
+  route: string | undefined;
+  carrier: string | undefined;
+  /** The command_status the ESME got. */
+  status: number;
+  /** From reading the ESME's PDU to writing our answer. */
+  latencyMs: number;
+  /** Request to response at the carrier that answered last; undefined when none did. */
+  carrierRttMs: number | undefined;
+  /** Candidates tried after the first (failovers). */
+  failovers: number;
+}
+
 export interface CarrierStateEvent {
   carrier: string;
   boundSessions: number;
@@ -106,6 +123,7 @@ export interface ProxyEventMap {
   dlr: [DlrEvent];
   route: [RouteEvent];
   failover: [FailoverEvent];
+  submit: [SubmitEvent];
   carrier_state: [CarrierStateEvent];
 }
 

@@ -42,6 +42,39 @@ export interface ProxyOptions {
   earlyReceiptHoldMs?: number;
 }
 
+export interface ProxyStatus {
+  accepting: boolean;
+  accounts: {
+    name: string;
+    /** Receipts and MO waiting in the durable queue. */
+    queued: number;
+    sessions: {
+      id: string;
+      bindType: string;
+      remote: string;
+      tls: boolean;
+      /** deliver_sm sent to the ESME awaiting its response (our window). */
+      pendingRequests: number;
+      /** ESME requests being worked on (submits waiting for a carrier). */
+      pendingResponses: number;
+      window: number;
+    }[];
+  }[];
+  carriers: {
+    name: string;
+    kind: 'remote' | 'simulator';
+    boundSenders: number;
+    boundReceivers: number;
+    configuredSessions: number;
+    inFlight: number;
+    /** Window over all sending sessions. */
+    window: number;
+    circuitOpen: boolean;
+  }[];
+  routes: { name: string; ready: boolean }[];
+  pendingWork: number;
+}
+
 export interface ProxyAddresses {
   smpp: ListenAddress | undefined;
   tls: ListenAddress | undefined;
@@ -289,6 +322,48 @@ export class SmppProxy {
   private track(work: Promise<void>): void {
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
+  }
+
+  /** A snapshot for /status, readiness and gauges: binds, windows and queues. */
+  status(): ProxyStatus {
+    const queued = this.store.queues.depths();
+    return {
+      accepting: this.accepting,
+      accounts: Object.values(this.config.accounts).map((a) => ({
+        name: a.name,
+        queued: queued.get(a.name) ?? 0,
+        sessions: this.registry.sessions(a.name).map((s) => ({
+          id: s.id,
+          bindType: s.bindType ?? 'transceiver',
+          remote: s.remoteAddress ?? '',
+          tls: s.isTls,
+          pendingRequests: s.pendingRequests,
+          pendingResponses: s.pendingResponses,
+          window: a.window,
+        })),
+      })),
+      carriers: [...this.pools.values()].map((p) => ({
+        name: p.name,
+        kind: p.config.kind,
+        boundSenders: p.boundSenders,
+        boundReceivers: p.boundReceivers,
+        configuredSessions: p.config.sessions,
+        inFlight: p.inFlight,
+        window: p.config.window * p.config.sessions,
+        circuitOpen: p.health().circuitOpen,
+      })),
+      routes: this.config.routes.map((r) => ({
+        name: r.name,
+        ready: r.carriers.some((c) => this.pools.get(c.carrier)?.health().bound === true),
+      })),
+      pendingWork: this.inFlight.size,
+    };
+  }
+
+  /** Ready to serve: accepting, and every route has at least one bound carrier. */
+  isReady(): boolean {
+    const s = this.status();
+    return s.accepting && s.routes.every((r) => r.ready);
   }
 
   /** Requests being worked on (submits waiting for a carrier, receipts being stored). */

@@ -46,12 +46,16 @@ export class SubmitFlow {
   constructor(private readonly deps: SubmitDeps) {}
 
   async handle(account: AccountConfig, req: SubmitRequest): Promise<void> {
-    const status = this.admit(account, req);
-    if (status !== undefined) {
-      req.respond(status);
-      return;
-    }
-    await this.route(account, req);
+    const trace: SubmitTrace = { route: undefined, carrier: undefined, carrierRttMs: undefined, failovers: 0 };
+    const status = this.admit(account, req) ?? (await this.route(account, req, trace));
+    if (status !== undefined && !req.responded) req.respond(status);
+    this.deps.events.emit('submit', {
+      account: account.name,
+      command: req.command,
+      ...trace,
+      status: status ?? S.ESME_ROK,
+      latencyMs: performance.now() - req.receivedAt,
+    });
   }
 
   /** Cheap synchronous checks that need no carrier; a status means refuse with it. */
@@ -62,25 +66,24 @@ export class SubmitFlow {
     return undefined;
   }
 
-  private async route(account: AccountConfig, req: SubmitRequest): Promise<void> {
+  /**
+   * Routes and sends; resolves to the status to refuse with, or undefined once accept() has
+   * answered ESME_ROK itself (the id must be durable first, so accepting cannot be deferred).
+   */
+  private async route(account: AccountConfig, req: SubmitRequest, trace: SubmitTrace): Promise<number | undefined> {
     const { config, pools } = this.deps;
     const pdu = req.pdu;
     const body = pdu.body;
     const resolved = resolveRoute(config, account, body.destination_addr);
-    if (!resolved.ok) {
-      req.respond(resolved.status);
-      return;
-    }
+    if (!resolved.ok) return resolved.status;
+    trace.route = resolved.route.name;
 
     const concat = messageConcatInfo({
       esmClass: body.esm_class,
       shortMessage: pdu.command === 'submit_sm' ? pdu.body.short_message : EMPTY,
       tlvs: pdu.tlvs,
     });
-    if (concat?.kind === 'invalid') {
-      req.respond(concat.status);
-      return;
-    }
+    if (concat?.kind === 'invalid') return concat.status;
     const concatKey: ConcatKey | undefined =
       concat === undefined
         ? undefined
@@ -92,10 +95,7 @@ export class SubmitFlow {
       (name) => pools.get(name)?.health() ?? { bound: false, circuitOpen: false },
       { sticky: stickyCarrier },
     );
-    if (order.usable.length === 0) {
-      req.respond(S.ESME_RMSGQFUL);
-      return;
-    }
+    if (order.usable.length === 0) return S.ESME_RMSGQFUL;
 
     let throttledOnly = true;
     for (let attempt = 0; attempt < order.usable.length; attempt++) {
@@ -122,13 +122,19 @@ export class SubmitFlow {
 
       const submittedAt = Date.now();
       this.deps.events.emit('route', { account: account.name, route: resolved.route.name, carrier: candidate.carrier, attempt });
+      trace.failovers = attempt;
+      const sentAt = performance.now();
       const outcome = await pool.send(frame);
+      if (outcome.kind !== 'unavailable') {
+        trace.carrier = candidate.carrier;
+        trace.carrierRttMs = performance.now() - sentAt;
+      }
       let failure: string;
       if (outcome.kind === 'response') {
         const status = outcome.pdu.status;
         if (status === S.ESME_ROK) {
           const carrierId = (outcome.pdu.body as { message_id?: string }).message_id ?? '';
-          await this.accept(account, req, {
+          return this.accept(account, req, {
             carrier: candidate.carrier,
             cost: candidate.cost,
             route: resolved.route.name,
@@ -137,32 +143,25 @@ export class SubmitFlow {
             destination: resolved.destination,
             parts: concat?.total ?? 1,
             submittedAt,
+            concatKey,
           });
-          if (concatKey !== undefined) this.sticky.set(concatKey, candidate.carrier);
-          return;
         }
         throttledOnly = false;
-        if (!shouldFailOver(status)) {
-          req.respond(status);
-          return;
-        }
+        if (!shouldFailOver(status)) return status;
         failure = `status 0x${status.toString(16)}`;
       } else if (outcome.kind === 'failed') {
         throttledOnly = false;
-        if (outcome.status !== undefined && !shouldFailOver(outcome.status)) {
-          req.respond(outcome.status);
-          return;
-        }
+        if (outcome.status !== undefined && !shouldFailOver(outcome.status)) return outcome.status;
         failure = outcome.reason;
       } else {
         if (outcome.reason !== 'throttled') throttledOnly = false;
         failure = outcome.reason;
       }
-      if (req.responded) return; // the ESME's session went away meanwhile
+      if (req.responded) return undefined; // the ESME's session went away meanwhile
       this.deps.events.emit('failover', { account: account.name, route: resolved.route.name, fromCarrier: candidate.carrier, reason: failure });
     }
     // Every candidate was tried and none took it: a retry-later answer, never a permanent one.
-    req.respond(throttledOnly ? S.ESME_RTHROTTLED : S.ESME_RMSGQFUL);
+    return throttledOnly ? S.ESME_RTHROTTLED : S.ESME_RMSGQFUL;
   }
 
   private async accept(
@@ -177,8 +176,9 @@ export class SubmitFlow {
       destination: string;
       parts: number;
       submittedAt: number;
+      concatKey: ConcatKey | undefined;
     },
-  ): Promise<void> {
+  ): Promise<number | undefined> {
     const pool = this.deps.pools.get(a.carrier)!;
     const proxyId = this.deps.ids.next();
     const keys = messageIdKeys(a.carrierId, pool.config.messageIdFormat);
@@ -204,10 +204,10 @@ export class SubmitFlow {
     } catch {
       // The carrier took the message but we cannot remember it: its receipt could never be
       // mapped back. Tell the ESME it failed rather than hand out an id we cannot honour.
-      if (!req.responded) req.respond(S.ESME_RSYSERR);
-      return;
+      return S.ESME_RSYSERR;
     }
     this.deps.earlyReceipts.released(a.carrier, keys);
+    if (a.concatKey !== undefined) this.sticky.set(a.concatKey, a.carrier);
     const acceptedAt = Date.now();
     if (!req.responded) req.respond(S.ESME_ROK, { message_id: proxyId });
     this.deps.events.emit('billing', {
@@ -224,6 +224,7 @@ export class SubmitFlow {
       acceptedAt,
       carrierMessageId: a.carrierId,
     });
+    return undefined;
   }
 
   private bucket(account: AccountConfig): TokenBucket {
@@ -237,3 +238,11 @@ export class SubmitFlow {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** What the submit path learnt on the way, for the 'submit' event. */
+interface SubmitTrace {
+  route: string | undefined;
+  carrier: string | undefined;
+  carrierRttMs: number | undefined;
+  failovers: number;
+}
