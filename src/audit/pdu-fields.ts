@@ -126,20 +126,18 @@ function tlvTags(tlvs: readonly Tlv[]): string[] | undefined {
   return tlvs.map((t) => '0x' + t.tag.toString(16).padStart(4, '0'));
 }
 
-function assignDefined(target: PduFields, source: PduFields): PduFields {
-  for (const [key, value] of Object.entries(source)) {
-    if (value !== undefined) (target as Record<string, unknown>)[key] = value;
-  }
-  return target;
-}
-
+/*
+ * Each case builds its fields as one object literal, absent values undefined (dropped by
+ * JSON.stringify): this runs for every PDU, and objects grown key by key are much slower to
+ * build and serialise.
+ */
 function fieldsOf(pdu: Pdu): PduFields {
-  const fields: PduFields = {};
+  const tlvs = tlvTags(pdu.tlvs);
   switch (pdu.command) {
     case 'submit_sm':
     case 'deliver_sm': {
       const b = pdu.body;
-      assignDefined(fields, {
+      const fields: PduFields = {
         service_type: b.service_type,
         source_addr_ton: b.source_addr_ton,
         source_addr_npi: b.source_addr_npi,
@@ -155,14 +153,21 @@ function fieldsOf(pdu: Pdu): PduFields {
         registered_delivery: b.registered_delivery,
         data_coding: b.data_coding,
         sm_length: b.short_message.length,
-      });
-      addMessageShape(fields, b.esm_class, b.short_message, pdu.tlvs);
+        payload_length: undefined,
+        concat: undefined,
+        receipt: undefined,
+        receipted_message_id: undefined,
+        message_state: undefined,
+        network_error_code: undefined,
+        tlvs,
+      };
+      if (pdu.tlvs.length > 0 || (b.esm_class & 0x40) !== 0) addMessageShape(fields, b.esm_class, b.short_message, pdu.tlvs);
       if (pdu.command === 'deliver_sm') addReceipt(fields, b.esm_class, b.short_message, pdu.tlvs);
-      break;
+      return fields;
     }
     case 'data_sm': {
       const b = pdu.body;
-      assignDefined(fields, {
+      const fields: PduFields = {
         service_type: b.service_type,
         source_addr_ton: b.source_addr_ton,
         source_addr_npi: b.source_addr_npi,
@@ -173,18 +178,30 @@ function fieldsOf(pdu: Pdu): PduFields {
         esm_class: b.esm_class,
         registered_delivery: b.registered_delivery,
         data_coding: b.data_coding,
-      });
+        payload_length: undefined,
+        concat: undefined,
+        receipt: undefined,
+        receipted_message_id: undefined,
+        message_state: undefined,
+        network_error_code: undefined,
+        tlvs,
+      };
       addMessageShape(fields, b.esm_class, undefined, pdu.tlvs);
       addReceipt(fields, b.esm_class, undefined, pdu.tlvs);
-      break;
+      return fields;
     }
     case 'submit_multi': {
       const b = pdu.body;
-      assignDefined(fields, {
+      const fields: PduFields = {
         service_type: b.service_type,
         source_addr_ton: b.source_addr_ton,
         source_addr_npi: b.source_addr_npi,
         source_addr: b.source_addr,
+        dest_address: b.dest_address.map((d) =>
+          d.dest_flag === 1
+            ? { dest_addr_ton: d.dest_addr_ton, dest_addr_npi: d.dest_addr_npi, destination_addr: d.destination_addr }
+            : { dl_name: d.dl_name },
+        ),
         esm_class: b.esm_class,
         protocol_id: b.protocol_id,
         priority_flag: b.priority_flag,
@@ -193,47 +210,46 @@ function fieldsOf(pdu: Pdu): PduFields {
         registered_delivery: b.registered_delivery,
         data_coding: b.data_coding,
         sm_length: b.short_message.length,
-      });
-      fields.dest_address = b.dest_address.map((d) =>
-        d.dest_flag === 1
-          ? { dest_addr_ton: d.dest_addr_ton, dest_addr_npi: d.dest_addr_npi, destination_addr: d.destination_addr }
-          : { dl_name: d.dl_name },
-      );
+        payload_length: undefined,
+        concat: undefined,
+        tlvs,
+      };
       addMessageShape(fields, b.esm_class, b.short_message, pdu.tlvs);
-      break;
+      return fields;
     }
     case 'submit_sm_resp':
     case 'deliver_sm_resp':
     case 'data_sm_resp':
-      if (pdu.body.message_id !== undefined) fields.message_id = pdu.body.message_id;
-      break;
-    case 'submit_multi_resp':
-      if (pdu.body.message_id !== undefined) fields.message_id = pdu.body.message_id;
-      if (pdu.body.unsuccess_sme !== undefined && pdu.body.unsuccess_sme.length > 0) {
-        fields.unsuccess_sme = pdu.body.unsuccess_sme.map((u) => ({
-          destination_addr: u.destination_addr,
-          error_status_code: u.error_status_code,
-        }));
-      }
-      break;
+      return { message_id: pdu.body.message_id, tlvs };
+    case 'submit_multi_resp': {
+      const unsuccess = pdu.body.unsuccess_sme;
+      return {
+        message_id: pdu.body.message_id,
+        unsuccess_sme:
+          unsuccess !== undefined && unsuccess.length > 0
+            ? unsuccess.map((u) => ({ destination_addr: u.destination_addr, error_status_code: u.error_status_code }))
+            : undefined,
+        tlvs,
+      };
+    }
     case 'query_sm':
-      assignDefined(fields, {
+      return {
         message_id: pdu.body.message_id,
         source_addr_ton: pdu.body.source_addr_ton,
         source_addr_npi: pdu.body.source_addr_npi,
         source_addr: pdu.body.source_addr,
-      });
-      break;
+        tlvs,
+      };
     case 'query_sm_resp':
-      assignDefined(fields, {
+      return {
         message_id: pdu.body.message_id,
         final_date: pdu.body.final_date || undefined,
         message_state: pdu.body.message_state,
         error_code: pdu.body.error_code,
-      });
-      break;
+        tlvs,
+      };
     case 'cancel_sm':
-      assignDefined(fields, {
+      return {
         service_type: pdu.body.service_type,
         message_id: pdu.body.message_id,
         source_addr_ton: pdu.body.source_addr_ton,
@@ -242,10 +258,10 @@ function fieldsOf(pdu: Pdu): PduFields {
         dest_addr_ton: pdu.body.dest_addr_ton,
         dest_addr_npi: pdu.body.dest_addr_npi,
         destination_addr: pdu.body.destination_addr,
-      });
-      break;
+        tlvs,
+      };
     case 'replace_sm':
-      assignDefined(fields, {
+      return {
         message_id: pdu.body.message_id,
         source_addr_ton: pdu.body.source_addr_ton,
         source_addr_npi: pdu.body.source_addr_npi,
@@ -254,42 +270,37 @@ function fieldsOf(pdu: Pdu): PduFields {
         validity_period: pdu.body.validity_period || undefined,
         registered_delivery: pdu.body.registered_delivery,
         sm_length: pdu.body.short_message.length,
-      });
-      break;
+        tlvs,
+      };
     case 'bind_transmitter':
     case 'bind_receiver':
     case 'bind_transceiver':
-      assignDefined(fields, {
+      return {
         system_id: pdu.body.system_id,
         system_type: pdu.body.system_type,
         interface_version: pdu.body.interface_version,
         addr_ton: pdu.body.addr_ton,
         addr_npi: pdu.body.addr_npi,
         address_range: pdu.body.address_range,
-      });
-      break;
+        tlvs,
+      };
     case 'bind_transmitter_resp':
     case 'bind_receiver_resp':
     case 'bind_transceiver_resp':
-      if (pdu.body.system_id !== undefined) fields.system_id = pdu.body.system_id;
-      break;
+      return { system_id: pdu.body.system_id, tlvs };
     case 'outbind':
-      fields.system_id = pdu.body.system_id;
-      break;
+      return { system_id: pdu.body.system_id, tlvs };
     case 'alert_notification':
-      assignDefined(fields, {
+      return {
         source_addr_ton: pdu.body.source_addr_ton,
         source_addr_npi: pdu.body.source_addr_npi,
         source_addr: pdu.body.source_addr,
         esme_addr: pdu.body.esme_addr,
-      });
-      break;
+        tlvs,
+      };
     default:
-      break;
+      return { tlvs };
   }
-  const tags = tlvTags(pdu.tlvs);
-  if (tags !== undefined) fields.tlvs = tags;
-  return fields;
 }
 
 const NO_SHORT_MESSAGE = Buffer.alloc(0);

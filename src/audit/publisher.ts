@@ -98,6 +98,8 @@ const PERMANENT_PUBLISH_ERRORS = new Set([
   10054, // message size exceeds maximum allowed
 ]);
 
+const DUPLICATE_FLAG = /"duplicate":\s*true/;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class OutboxPublisher {
@@ -503,7 +505,7 @@ export class OutboxPublisher {
     const flight = this.inFlight.get(seq);
     if (flight === undefined || flight.acked) {
       // The acknowledgement of a resent copy, after the original's: only worth counting.
-      if (msg.string().includes('"duplicate"')) this.duplicateCount++;
+      if (DUPLICATE_FLAG.test(msg.string())) this.duplicateCount++;
       return;
     }
     if (msg.headers?.hasError) {
@@ -511,25 +513,34 @@ export class OutboxPublisher {
       this.onPublishFailure(`JetStream unavailable (${msg.headers.code} ${msg.headers.description})`, msg.headers.code === 503);
       return;
     }
-    let ack: { error?: { code?: number; err_code?: number; description?: string }; duplicate?: boolean };
-    try {
-      ack = JSON.parse(msg.string()) as typeof ack;
-    } catch (parseErr) {
-      this.noteError('unreadable JetStream ack', parseErr);
-      return;
-    }
-    if (ack.error !== undefined) {
-      const code = ack.error.err_code ?? 0;
-      if (PERMANENT_PUBLISH_ERRORS.has(code)) {
-        this.reject(flight, new Error(`${ack.error.description ?? 'rejected'} (${code})`));
+    // The server writes a PubAck as {"stream":..,"seq":..} (with "duplicate": true for a dropped
+    // copy), an error as {"error":{..}}. The common case is recognised without a full parse.
+    const text = msg.string();
+    let duplicate: boolean;
+    if (text.startsWith('{"stream"')) {
+      duplicate = DUPLICATE_FLAG.test(text);
+    } else {
+      let parsed: { error?: { err_code?: number; description?: string }; seq?: unknown; duplicate?: unknown } = {};
+      try {
+        parsed = JSON.parse(text) as typeof parsed;
+      } catch {
+        // Unreadable: handled like a refusal below.
+      }
+      if (parsed.error !== undefined || typeof parsed.seq !== 'number') {
+        const code = parsed.error?.err_code ?? 0;
+        const description = parsed.error?.description ?? 'unreadable acknowledgement';
+        if (PERMANENT_PUBLISH_ERRORS.has(code)) {
+          this.reject(flight, new Error(`${description} (${code})`));
+          return;
+        }
+        this.onPublishFailure(`JetStream refused event: ${description} (${code})`, code === 10059);
         return;
       }
-      this.onPublishFailure(`JetStream refused event: ${ack.error.description ?? 'error'} (${code})`, code === 10059);
-      return;
+      duplicate = parsed.duplicate === true;
     }
     flight.acked = true;
     this.publishedCount++;
-    if (ack.duplicate === true) this.duplicateCount++;
+    if (duplicate) this.duplicateCount++;
     this.lastAckAt = this.now();
     this.advance();
   }

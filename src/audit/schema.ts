@@ -124,11 +124,11 @@ export type AuditEvent =
   | BindAuditEvent
   | BindRejectedAuditEvent;
 
-/** What goes into the outbox: the publisher sends `payload` to `subject` with Nats-Msg-Id `id`. */
+/** What goes into the outbox: the publisher sends `payload` (UTF-8 JSON) to `subject` with Nats-Msg-Id `id`. */
 export interface AuditRecord {
   id: string;
   subject: string;
-  payload: string;
+  payload: Buffer;
 }
 
 export interface RecordContext {
@@ -138,22 +138,37 @@ export interface RecordContext {
   nextId: () => string;
 }
 
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
+/** Events come in bursts within one millisecond; formatting a date costs more than the rest of the envelope. */
 function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
 
-function envelope<T extends AuditEventType>(type: T, ctx: RecordContext, at: number) {
-  return { v: SCHEMA_VERSION, type, id: ctx.nextId(), ts: iso(at), instance: ctx.instance };
-}
+/*
+ * Builders write each event as one object literal with every key, absent ones undefined
+ * (JSON.stringify leaves those out). This runs for every PDU on the proxy's thread: spreading
+ * a shared envelope and adding optional keys afterwards measured about four times slower.
+ */
 
 function toRecord(subject: string, event: AuditEvent): AuditRecord {
-  return { id: event.id, subject, payload: JSON.stringify(event) };
+  // Encoded once here: the outbox stores bytes and NATS sends them as they are.
+  return { id: event.id, subject, payload: Buffer.from(JSON.stringify(event), 'utf8') };
 }
 
 export function pduAuditEvent(ev: PduEvent, ctx: RecordContext): PduAuditEvent {
   const described = describePdu(ev.frame);
-  const event: PduAuditEvent = {
-    ...envelope(AuditEventType.pdu, ctx, ev.at),
+  return {
+    v: SCHEMA_VERSION,
+    type: AuditEventType.pdu,
+    id: ctx.nextId(),
+    ts: iso(ev.at),
+    instance: ctx.instance,
     session: ev.sessionId,
     side: ev.side,
     peer: ev.peer,
@@ -163,14 +178,13 @@ export function pduAuditEvent(ev: PduEvent, ctx: RecordContext): PduAuditEvent {
     status: ev.status,
     status_name: statusName(ev.status),
     seq: ev.sequence,
+    proxy_id: ev.proxyId,
+    carrier_message_id: ev.carrierMessageId,
+    fields: described.fields,
+    decode_error: described.decodeError,
+    raw: described.raw?.toString('base64'),
+    redacted: described.redacted,
   };
-  if (ev.proxyId !== undefined) event.proxy_id = ev.proxyId;
-  if (ev.carrierMessageId !== undefined) event.carrier_message_id = ev.carrierMessageId;
-  if (described.fields !== undefined) event.fields = described.fields;
-  if (described.decodeError !== undefined) event.decode_error = described.decodeError;
-  if (described.raw !== undefined) event.raw = described.raw.toString('base64');
-  if (described.redacted !== undefined) event.redacted = described.redacted;
-  return event;
 }
 
 export function pduRecord(ev: PduEvent, ctx: RecordContext): AuditRecord {
@@ -180,7 +194,11 @@ export function pduRecord(ev: PduEvent, ctx: RecordContext): AuditRecord {
 
 export function billingRecord(ev: BillingEvent, ctx: RecordContext): AuditRecord {
   const event: BillingAuditEvent = {
-    ...envelope(AuditEventType.billing, ctx, ev.acceptedAt),
+    v: SCHEMA_VERSION,
+    type: AuditEventType.billing,
+    id: ctx.nextId(),
+    ts: iso(ev.acceptedAt),
+    instance: ctx.instance,
     proxy_id: ev.proxyId,
     account: ev.account,
     carrier: ev.carrier,
@@ -199,37 +217,49 @@ export function billingRecord(ev: BillingEvent, ctx: RecordContext): AuditRecord
 
 export function dlrRecord(ev: DlrEvent, ctx: RecordContext): AuditRecord {
   const event: DlrAuditEvent = {
-    ...envelope(AuditEventType.dlr, ctx, ev.receivedAt),
+    v: SCHEMA_VERSION,
+    type: AuditEventType.dlr,
+    id: ctx.nextId(),
+    ts: iso(ev.receivedAt),
+    instance: ctx.instance,
     proxy_id: ev.proxyId,
     account: ev.account,
     carrier: ev.carrier,
     carrier_message_id: ev.carrierMessageId,
     stat: ev.stat,
+    err: ev.err,
+    message_state: ev.messageState,
     submitted_at: iso(ev.submittedAt),
     received_at: iso(ev.receivedAt),
   };
-  if (ev.err !== undefined) event.err = ev.err;
-  if (ev.messageState !== undefined) event.message_state = ev.messageState;
   return toRecord(dlrSubject(ctx.prefix, ev.account), event);
 }
 
 export function bindRecord(ev: BindEvent, ctx: RecordContext): AuditRecord {
   const event: BindAuditEvent = {
-    ...envelope(AuditEventType.bind, ctx, ev.at),
+    v: SCHEMA_VERSION,
+    type: AuditEventType.bind,
+    id: ctx.nextId(),
+    ts: iso(ev.at),
+    instance: ctx.instance,
     session: ev.sessionId,
     side: ev.side,
     peer: ev.peer,
     bind_type: ev.bindType,
     remote: ev.remote,
     up: ev.up,
+    reason: ev.reason,
   };
-  if (ev.reason !== undefined) event.reason = ev.reason;
   return toRecord(bindSubject(ctx.prefix, ev.side, ev.peer), event);
 }
 
 export function bindRejectedRecord(ev: BindRejectedEvent, ctx: RecordContext): AuditRecord {
   const event: BindRejectedAuditEvent = {
-    ...envelope(AuditEventType.bind_rejected, ctx, ev.at),
+    v: SCHEMA_VERSION,
+    type: AuditEventType.bind_rejected,
+    id: ctx.nextId(),
+    ts: iso(ev.at),
+    instance: ctx.instance,
     system_id: ev.systemId,
     remote: ev.remote,
     reason: ev.reason,

@@ -46,7 +46,7 @@ describe('AuditRecorder', () => {
     expect(outbox.calls).toHaveLength(0);
     await recorder.flush();
     expect(outbox.calls).toHaveLength(1);
-    expect(outbox.calls[0]!.map((r) => JSON.parse(r.payload as string).proxy_id)).toEqual(
+    expect(outbox.calls[0]!.map((r) => JSON.parse(String(r.payload)).proxy_id)).toEqual(
       Array.from({ length: 100 }, (_, i) => `P${i + 1}`),
     );
     await recorder.stop();
@@ -65,7 +65,7 @@ describe('AuditRecorder', () => {
     const entries = await store.outbox.read(0, 2_000);
     expect(entries).toHaveLength(1_000);
     expect(new Set(entries.map((e) => e.id)).size).toBe(1_000);
-    for (const e of entries) expect(JSON.parse(e.payload as string).id).toBe(e.id);
+    for (const e of entries) expect(JSON.parse(String(e.payload)).id).toBe(e.id);
     await recorder.stop();
     await store.close();
   });
@@ -82,7 +82,7 @@ describe('AuditRecorder', () => {
     await recorder.flush();
     expect(recorder.stats).toMatchObject({ recorded: 20, durable: 20, pending: 0, appendErrors: 2 });
     expect(recorder.stats.lastAppendError).toBe('disk on fire');
-    expect(outbox.stored.map((r) => JSON.parse(r.payload as string).proxy_id)).toEqual(
+    expect(outbox.stored.map((r) => JSON.parse(String(r.payload)).proxy_id)).toEqual(
       Array.from({ length: 20 }, (_, i) => `P${i + 1}`),
     );
     await recorder.stop();

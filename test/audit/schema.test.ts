@@ -183,7 +183,7 @@ describe('PDU audit events', () => {
   it('puts the event on the documented subject, escaping the peer name', () => {
     const record = pduRecord(pduEvent({ frame: submitSmFrame(1), peer: 'big.co *', side: 'carrier', direction: 'out' }), context());
     expect(record.subject).toBe('smpp.pdu.carrier.big%2Eco%20%2A.out.submit_sm');
-    expect(JSON.parse(record.payload).id).toBe(record.id);
+    expect(JSON.parse(record.payload.toString()).id).toBe(record.id);
   });
 });
 
@@ -191,7 +191,7 @@ describe('billing, dlr and bind events', () => {
   it('maps billing and dlr events with ISO times', () => {
     const billing = billingRecord(billingEvent(1, { cost: 0.05, parts: 2 }), context());
     expect(billing.subject).toBe('smpp.billing.acme');
-    expect(JSON.parse(billing.payload)).toEqual({
+    expect(JSON.parse(billing.payload.toString())).toEqual({
       v: 1,
       type: 'billing',
       id: billing.id,
@@ -212,7 +212,7 @@ describe('billing, dlr and bind events', () => {
     });
     const dlr = dlrRecord(dlrEvent(1, { err: undefined, messageState: undefined }), context());
     expect(dlr.subject).toBe('smpp.dlr.acme');
-    const parsed = JSON.parse(dlr.payload);
+    const parsed = JSON.parse(dlr.payload.toString());
     expect(parsed).toMatchObject({ type: 'dlr', stat: 'DELIVRD', received_at: '2026-11-22T10:00:05.001Z' });
     expect('err' in parsed).toBe(false);
     expect('message_state' in parsed).toBe(false);
@@ -221,7 +221,7 @@ describe('billing, dlr and bind events', () => {
   it('records rejected binds on one subject whatever the system_id', () => {
     const record = bindRejectedRecord({ systemId: 'x.*>', remote: '10.0.0.1:5000', reason: 'bad password', at: 0 }, context());
     expect(record.subject).toBe('smpp.bind.rejected');
-    expect(JSON.parse(record.payload)).toMatchObject({ type: 'bind_rejected', system_id: 'x.*>', reason: 'bad password' });
+    expect(JSON.parse(record.payload.toString())).toMatchObject({ type: 'bind_rejected', system_id: 'x.*>', reason: 'bad password' });
   });
 });
 
@@ -232,7 +232,7 @@ describe('parseAuditEvent', () => {
     expect(parseAuditEvent(Buffer.from(record.payload)).ok).toBe(true);
     expect(parseAuditEvent('not json')).toEqual({ ok: false, reason: 'not JSON' });
     expect(parseAuditEvent('42')).toEqual({ ok: false, reason: 'not an object' });
-    expect(parseAuditEvent(JSON.stringify({ ...JSON.parse(record.payload), v: 2 }))).toEqual({
+    expect(parseAuditEvent(JSON.stringify({ ...JSON.parse(record.payload.toString()), v: 2 }))).toEqual({
       ok: false,
       reason: 'unsupported schema version 2',
     });
