@@ -48,6 +48,11 @@ export class DeliveryFlow {
 
   constructor(private readonly deps: DeliveryDeps) {}
 
+  /** Hot reload: later receipts and MO use the new mo_routes and TTLs. */
+  setConfig(config: Config): void {
+    this.deps.config = config;
+  }
+
   /** Handles a deliver_sm / data_sm from a carrier; always answers it. */
   async fromCarrier(pool: CarrierPool, req: CarrierDelivery): Promise<void> {
     try {

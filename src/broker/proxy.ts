@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AccountConfig, Config, RemoteCarrierConfig, SimulatorCarrierConfig } from '../config/types.js';
+import type { AccountConfig, CarrierConfig, Config, RemoteCarrierConfig, SimulatorCarrierConfig } from '../config/types.js';
 import { decideBind } from '../downstream/auth.js';
 import { EsmeRegistry } from '../downstream/registry.js';
 import {
@@ -40,6 +40,19 @@ export interface ProxyOptions {
   auditFull?: () => boolean;
   /** How long a receipt may wait for its submit's id to be stored. Default 5 s. */
   earlyReceiptHoldMs?: number;
+}
+
+export interface NamedDiff {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
+export interface ReloadSummary {
+  accounts: NamedDiff;
+  carriers: NamedDiff;
+  /** Sections that changed but apply only after a restart (listeners, store, NATS, admin). */
+  restartNeeded: string[];
 }
 
 export interface ProxyStatus {
@@ -88,7 +101,7 @@ export class SmppProxy {
   readonly events: ProxyEvents;
   readonly registry = new EsmeRegistry();
   readonly pools = new Map<string, CarrierPool>();
-  private readonly sandboxes: SandboxCarrier[] = [];
+  private readonly sandboxes = new Map<string, SandboxCarrier>();
   private readonly servers: SmppServer[] = [];
   private store!: Store;
   private ownsStore = false;
@@ -101,10 +114,15 @@ export class SmppProxy {
   addresses: ProxyAddresses = { smpp: undefined, tls: undefined };
 
   private constructor(
-    readonly config: Config,
+    private current: Config,
     private readonly options: ProxyOptions,
   ) {
     this.events = options.events ?? new ProxyEvents();
+  }
+
+  /** The configuration in force; replaced as a whole by reload(). */
+  get config(): Config {
+    return this.current;
   }
 
   static async start(config: Config, options: ProxyOptions): Promise<SmppProxy> {
@@ -133,24 +151,7 @@ export class SmppProxy {
     this.sweeper = startSweeper(this.store, {});
     this.earlyReceipts = new EarlyReceipts(options.earlyReceiptHoldMs ?? 5_000);
 
-    for (const carrier of Object.values(config.carriers)) {
-      let endpoint: CarrierEndpoint;
-      if (carrier.kind === 'simulator') {
-        if (!options.sandbox) throw new Error(`carrier ${carrier.name} is a simulator but no sandbox factory was given`);
-        const sandbox = await options.sandbox(carrier);
-        this.sandboxes.push(sandbox);
-        endpoint = sandbox.endpoint;
-      } else {
-        endpoint = remoteEndpoint(carrier);
-      }
-      const pool = new CarrierPool(carrier, endpoint, {
-        events: this.events,
-        unbindTimeoutMs: config.server.unbindTimeout,
-        maxPdu: config.server.maxPduSize,
-      });
-      pool.on('deliver', (req) => this.track(this.deliveries.fromCarrier(pool, req)));
-      this.pools.set(carrier.name, pool);
-    }
+    for (const carrier of Object.values(config.carriers)) this.pools.set(carrier.name, await this.createPool(carrier));
 
     const ids = new MessageIdGenerator();
     this.submit = new SubmitFlow({
@@ -210,6 +211,73 @@ export class SmppProxy {
       server.on('tls_error', (error, info) => log.debug({ remote: info.remoteAddress, error: error.message }, 'TLS handshake failed'));
       server.on('server_error', (error) => log.error({ error: error.message }, 'SMPP listener failed'));
     }
+  }
+
+  /** A pool for one carrier, with its in-process simulator started first when it is a sandbox. */
+  private async createPool(carrier: CarrierConfig): Promise<CarrierPool> {
+    let endpoint: CarrierEndpoint;
+    if (carrier.kind === 'simulator') {
+      if (!this.options.sandbox) throw new Error(`carrier ${carrier.name} is a simulator but no sandbox factory was given`);
+      const sandbox = await this.options.sandbox(carrier);
+      this.sandboxes.set(carrier.name, sandbox);
+      endpoint = sandbox.endpoint;
+    } else {
+      endpoint = remoteEndpoint(carrier);
+    }
+    const pool = new CarrierPool(carrier, endpoint, {
+      events: this.events,
+      unbindTimeoutMs: this.config.server.unbindTimeout,
+      maxPdu: this.config.server.maxPduSize,
+    });
+    pool.on('deliver', (req) => this.track(this.deliveries.fromCarrier(pool, req)));
+    return pool;
+  }
+
+  /**
+   * Applies a new configuration atomically for everything that reads it per message (routes,
+   * sender rules, MO routes, accounts' limits): binds of unchanged accounts and carriers are
+   * untouched, removed ones are drained and closed, changed ones are rebound (an ESME of a
+   * changed account is unbound and binds again under the new terms). Listener addresses, TLS
+   * files, the store and NATS settings take effect only on restart; the result lists them.
+   */
+  async reload(next: Config): Promise<ReloadSummary> {
+    const previous = this.current;
+    const summary: ReloadSummary = { accounts: diffNamed(previous.accounts, next.accounts), carriers: diffNamed(previous.carriers, next.carriers), restartNeeded: [] };
+    for (const key of ['server', 'store', 'nats', 'admin'] as const) {
+      if (fingerprint(previous[key]) !== fingerprint(next[key])) summary.restartNeeded.push(key);
+    }
+    const retired: string[] = [...summary.carriers.removed, ...summary.carriers.changed];
+    const retiredPools = retired.map((name) => ({ name, pool: this.pools.get(name), sandbox: this.sandboxes.get(name) }));
+    // Carriers first: new and changed pools start binding before routes point at them.
+    const started = new Map<string, CarrierPool>();
+    for (const name of [...summary.carriers.added, ...summary.carriers.changed]) {
+      const pool = await this.createPool(next.carriers[name]!);
+      pool.start();
+      started.set(name, pool);
+    }
+    // The switch itself is synchronous, so no message sees half of each configuration.
+    this.current = next;
+    this.submit.setConfig(next, [...summary.accounts.changed, ...summary.accounts.removed]);
+    this.deliveries.setConfig(next);
+    for (const name of retired) {
+      this.pools.delete(name);
+      if (!started.has(name)) this.sandboxes.delete(name);
+    }
+    for (const [name, pool] of started) this.pools.set(name, pool);
+    // Then drain what left: old carrier binds finish their in-flight requests, and ESMEs of
+    // removed or changed accounts are unbound (changed ones will bind again under the new terms).
+    const drains: Promise<unknown>[] = [];
+    for (const r of retiredPools) {
+      if (r.pool && !r.sandbox) drains.push(r.pool.stop());
+      // The old simulator goes once its pool has unbound from it.
+      if (r.sandbox) drains.push((r.pool ? r.pool.stop() : Promise.resolve()).then(() => r.sandbox!.stop()).catch(() => undefined));
+    }
+    for (const name of [...summary.accounts.removed, ...summary.accounts.changed]) {
+      for (const session of this.registry.sessions(name)) drains.push(session.unbind());
+    }
+    await Promise.all(drains);
+    this.options.logger.info(summary, 'configuration reloaded');
+    return summary;
   }
 
   private esmeSessionOptions(): Omit<SessionOptions, 'role'> {
@@ -384,7 +452,7 @@ export class SmppProxy {
     await Promise.all(this.servers.map((s) => s.close()));
     this.deliveries?.stop();
     await withTimeout(Promise.all([...this.pools.values()].map((p) => p.stop())), remaining());
-    await Promise.all(this.sandboxes.map((s) => s.stop().catch(() => undefined)));
+    await Promise.all([...this.sandboxes.values()].map((s) => s.stop().catch(() => undefined)));
     await this.sweeper?.stop();
     if (this.ownsStore) await this.store?.close();
   }
@@ -416,4 +484,23 @@ async function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
   if (timer !== undefined) clearTimeout(timer);
+}
+
+function diffNamed(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): NamedDiff {
+  const diff: NamedDiff = { added: [], removed: [], changed: [] };
+  for (const name of Object.keys(after)) {
+    if (!Object.hasOwn(before, name)) diff.added.push(name);
+    else if (fingerprint(before[name]) !== fingerprint(after[name])) diff.changed.push(name);
+  }
+  for (const name of Object.keys(before)) if (!Object.hasOwn(after, name)) diff.removed.push(name);
+  return diff;
+}
+
+/** A stable text form of a frozen config section, to tell changed from unchanged. */
+function fingerprint(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'bigint') return `${v}n`;
+    if (v instanceof RegExp) return `/${v.source}/${v.flags}`;
+    return v;
+  });
 }

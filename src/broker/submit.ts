@@ -45,6 +45,12 @@ export class SubmitFlow {
 
   constructor(private readonly deps: SubmitDeps) {}
 
+  /** Hot reload: later submits use the new routes and rules; changed accounts get fresh buckets. */
+  setConfig(config: Config, changedAccounts: readonly string[]): void {
+    this.deps.config = config;
+    for (const name of changedAccounts) this.buckets.delete(name);
+  }
+
   async handle(account: AccountConfig, req: SubmitRequest): Promise<void> {
     const trace: SubmitTrace = { route: undefined, carrier: undefined, carrierRttMs: undefined, failovers: 0 };
     const status = this.admit(account, req) ?? (await this.route(account, req, trace));

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { credsAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
 import { hostname } from 'node:os';
 import { ConfigError, formatProblem, loadConfig, type Config } from '../config/index.js';
-import { SmppProxy } from '../broker/proxy.js';
+import { SmppProxy, type ReloadSummary } from '../broker/proxy.js';
 import { ProxyEvents } from '../broker/events.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { openStore } from '../store/index.js';
@@ -55,16 +55,24 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const logger = createLogger({ level: values['log-level'] ?? config.log.level, pretty: values.pretty ?? config.log.pretty });
   const running = await startRuntime(config, logger);
+  // SIGHUP reloads the file; a bad file is logged and the running config stays.
+  const onHup = (): void => void running.reload();
+  process.on('SIGHUP', onHup);
   const stopSignal = await waitForSignal();
+  process.off('SIGHUP', onHup);
   logger.info({ signal: stopSignal }, 'shutting down');
   await running.stop();
   logger.info('stopped');
   return 0;
 }
 
+export type ReloadResult = { ok: true; summary: ReloadSummary } | { ok: false; problems: string[] };
+
 export interface Runtime {
   proxy: SmppProxy;
   publisher: OutboxPublisher | undefined;
+  /** Re-reads the config file and applies it; an invalid file changes nothing. */
+  reload(): Promise<ReloadResult>;
   stop(): Promise<void>;
 }
 
@@ -122,9 +130,31 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     { smpp: proxy.addresses.smpp, tls: proxy.addresses.tls, carriers: [...proxy.pools.keys()], nats: config.nats.enabled },
     'smpp-proxy started',
   );
+  let reloading: Promise<ReloadResult> | undefined;
+  const reload = async (): Promise<ReloadResult> => {
+    let next: Config;
+    try {
+      next = loadConfig(proxy.config.file);
+    } catch (error) {
+      const problems = error instanceof ConfigError ? error.problems.map(formatProblem) : [(error as Error).message];
+      logger.error({ file: proxy.config.file, problems }, 'configuration reload refused: the running configuration stays');
+      return { ok: false, problems };
+    }
+    const summary = await proxy.reload(next);
+    if (summary.restartNeeded.length > 0) {
+      logger.warn({ sections: summary.restartNeeded }, 'changed sections apply only after a restart');
+    }
+    return { ok: true, summary };
+  };
   return {
     proxy,
     publisher,
+    // One reload at a time: a second request waits for the first and then reads the file again.
+    reload: () => {
+      const run = (reloading ?? Promise.resolve()).catch(() => undefined).then(reload);
+      reloading = run;
+      return run;
+    },
     async stop() {
       await proxy.stop();
       await recorder?.stop();

@@ -17,8 +17,9 @@ export class EsmeRegistry {
     return [...this.byAccount.keys()];
   }
 
+  /** A copy: callers may unbind sessions while iterating, which removes them from the registry. */
   sessions(account: string): readonly SmppSession[] {
-    return this.byAccount.get(account) ?? [];
+    return [...(this.byAccount.get(account) ?? [])];
   }
 
   all(): SmppSession[] {
@@ -44,7 +45,7 @@ export class EsmeRegistry {
 
   /** True when the account has a session that may receive deliver_sm at all (window aside). */
   hasReceiver(account: string): boolean {
-    return this.sessions(account).some((s) => isReceiving(s));
+    return (this.byAccount.get(account) ?? []).some((s) => isReceiving(s));
   }
 
   /** A receiving session with window space, rotating between them; undefined when none has room. */
