@@ -1,5 +1,5 @@
 /**
- * Every default in one place, so the code and REFERENCE.md cannot drift apart quietly
+ * Every default in one place, so the code and the README configuration reference cannot drift apart quietly
  * (test/config checks the reference table against these values). Durations are milliseconds.
  */
 export const DEFAULTS = {

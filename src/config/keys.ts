@@ -1,7 +1,7 @@
 /**
  * Every key the configuration accepts, by the path of the mapping that holds it (`<name>` for
  * a mapping of names, `[]` for list items). The readers take their allowed keys from here and
- * a test checks REFERENCE.md documents exactly these, so a new key cannot go undocumented.
+ * a test checks the README configuration reference documents exactly these, so a new key cannot go undocumented.
  */
 export const SCHEMA = {
   '': ['server', 'admin', 'store', 'nats', 'log', 'accounts', 'carriers', 'routes', 'sender_rewrite', 'mo_routes'],

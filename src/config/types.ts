@@ -4,7 +4,7 @@ import type { Credential } from './password.js';
 /**
  * The validated, deep-frozen configuration. Durations are milliseconds, regular expressions are
  * compiled, CIDR blocks are matchers: nothing at run time reads the YAML again. Property names
- * are the YAML keys in camelCase (`max_binds` -> `maxBinds`); src/config/REFERENCE.md documents
+ * are the YAML keys in camelCase (`max_binds` -> `maxBinds`); the README configuration reference documents
  * each key with its default.
  */
 export interface Config {

@@ -75,7 +75,7 @@ function readBindLockout(m: MapView): BindLockoutConfig {
 }
 
 /**
- * Invariants between server settings (each documented in REFERENCE.md):
+ * Invariants between server settings (each documented in the README configuration reference):
  * - response_timeout < enquire_link_interval: a keepalive must be answered (or given up on)
  *   before the next one is due, or unanswered keepalives pile up.
  * - enquire_link_interval < inactivity_timeout: the keepalive traffic itself must keep an idle
