@@ -1,0 +1,104 @@
+import { connectAndBind, type BindType, type IncomingRequest, type SmppSession } from '../../src/session/index.js';
+import { makePdu, type PduOf } from '../../src/smpp/index.js';
+import { CarrierSimulator } from '../../src/sim/carrier-sim.js';
+import type { CarrierSimulatorOptions } from '../../src/sim/options.js';
+import { TestEsme, type TestEsmeOptions } from '../../src/sim/test-esme.js';
+
+/** Things a test opened; closed in afterEach so no socket or timer outlives its test. */
+const opened: Array<() => Promise<void> | void> = [];
+
+export function track(cleanup: () => Promise<void> | void): void {
+  opened.push(cleanup);
+}
+
+export async function cleanupAll(): Promise<void> {
+  for (const task of opened.splice(0).reverse()) await task();
+}
+
+export const ACCOUNT = { systemId: 'acme', password: 'secret' } as const;
+
+/** A started simulator on a free loopback port, accepting ACCOUNT only, receipts after 20 ms by default. */
+export async function startSim(options: CarrierSimulatorOptions = {}): Promise<CarrierSimulator> {
+  const sim = new CarrierSimulator({
+    accounts: [ACCOUNT],
+    receiptDelayMs: 20,
+    receiptRetryMs: 50,
+    firstMessageNumber: 0x1a2b3c4d,
+    session: { enquireLinkIntervalMs: 0, unbindTimeoutMs: 500 },
+    ...options,
+  });
+  await sim.start();
+  track(() => sim.stop());
+  return sim;
+}
+
+/** A raw session of ours bound to the simulator, answering deliver_sm with `deliverStatus`. */
+export async function bindRaw(
+  port: number,
+  bindType: BindType = 'transceiver',
+  onRequest: (request: IncomingRequest) => void = (r) => {
+    if (r.command === 'deliver_sm') r.respond(0, { message_id: '' });
+  },
+): Promise<SmppSession> {
+  const session = await connectAndBind({
+    host: '127.0.0.1',
+    port,
+    bindType,
+    bind: { system_id: ACCOUNT.systemId, password: ACCOUNT.password },
+    session: { enquireLinkIntervalMs: 0, unbindTimeoutMs: 500 },
+  });
+  session.on('request', onRequest);
+  track(() => session.close());
+  return session;
+}
+
+export async function connectEsme(port: number, options: Partial<TestEsmeOptions> = {}): Promise<TestEsme> {
+  const esme = await TestEsme.connect({
+    host: '127.0.0.1',
+    port,
+    systemId: ACCOUNT.systemId,
+    password: ACCOUNT.password,
+    enquireLinkIntervalMs: 0,
+    ...options,
+  });
+  track(() => esme.session.close());
+  return esme;
+}
+
+export function submitSm(overrides: Partial<PduOf<'submit_sm'>['body']> = {}, tlvs: PduOf<'submit_sm'>['tlvs'] = []): PduOf<'submit_sm'> {
+  return makePdu(
+    'submit_sm',
+    {
+      service_type: '',
+      source_addr_ton: 5,
+      source_addr_npi: 0,
+      source_addr: 'ACME',
+      dest_addr_ton: 1,
+      dest_addr_npi: 1,
+      destination_addr: '447700900123',
+      esm_class: 0,
+      protocol_id: 0,
+      priority_flag: 0,
+      schedule_delivery_time: '',
+      validity_period: '',
+      registered_delivery: 1,
+      replace_if_present_flag: 0,
+      data_coding: 0,
+      sm_default_msg_id: 0,
+      short_message: Buffer.from('hello world', 'latin1'),
+      ...overrides,
+    },
+    { tlvs },
+  );
+}
+
+export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls a condition on real time; for outcomes that have no event of their own. */
+export async function eventually(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await delay(5);
+  }
+}
