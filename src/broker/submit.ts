@@ -7,6 +7,7 @@ import {
   senderAllowed,
   shouldFailOver,
   type ConcatKey,
+  type RouteResolution,
 } from '../routing/index.js';
 import type { IncomingRequestOf } from '../session/index.js';
 import { encodePdu, messageConcatInfo, messageIdKeys, Status, type PduOf } from '../smpp/index.js';
@@ -16,6 +17,7 @@ import type { CarrierPool } from '../upstream/carrier-pool.js';
 import type { ProxyEvents } from './events.js';
 import type { MessageIdGenerator } from './message-id.js';
 import type { EarlyReceipts } from './early-receipts.js';
+import { KeyedTurns } from './keyed-turns.js';
 
 export type SubmitRequest = IncomingRequestOf<'submit_sm'> | IncomingRequestOf<'data_sm'>;
 
@@ -42,6 +44,7 @@ const S = Status;
 export class SubmitFlow {
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly sticky = new ConcatStickiness();
+  private readonly concatTurns = new KeyedTurns();
 
   constructor(private readonly deps: SubmitDeps) {}
 
@@ -77,7 +80,7 @@ export class SubmitFlow {
    * answered ESME_ROK itself (the id must be durable first, so accepting cannot be deferred).
    */
   private async route(account: AccountConfig, req: SubmitRequest, trace: SubmitTrace): Promise<number | undefined> {
-    const { config, pools } = this.deps;
+    const { config } = this.deps;
     const pdu = req.pdu;
     const body = pdu.body;
     const resolved = resolveRoute(config, account, body.destination_addr);
@@ -90,10 +93,26 @@ export class SubmitFlow {
       tlvs: pdu.tlvs,
     });
     if (concat?.kind === 'invalid') return concat.status;
-    const concatKey: ConcatKey | undefined =
-      concat === undefined
-        ? undefined
-        : { account: account.name, source: body.source_addr, destination: resolved.destination, reference: concat.ref };
+    if (concat === undefined) return this.place(account, req, trace, resolved, undefined, 1);
+    const concatKey: ConcatKey = { account: account.name, source: body.source_addr, destination: resolved.destination, reference: concat.ref };
+    // Parts of one message are placed one at a time: a part routed while an earlier one is still
+    // waiting for its carrier would not see where that one went and could fail over elsewhere.
+    return this.concatTurns.run(concatSlot(concatKey), () => this.place(account, req, trace, resolved, concatKey, concat.total));
+  }
+
+  /** Picks the carriers for one submit and tries them in order; `concatKey` makes it follow earlier parts. */
+  private async place(
+    account: AccountConfig,
+    req: SubmitRequest,
+    trace: SubmitTrace,
+    resolved: RouteFound,
+    concatKey: ConcatKey | undefined,
+    parts: number,
+  ): Promise<number | undefined> {
+    const { config, pools } = this.deps;
+    const pdu = req.pdu;
+    const body = pdu.body;
+    if (req.responded) return undefined; // the ESME's session went away while an earlier part was placed
     const stickyCarrier = concatKey === undefined ? undefined : this.sticky.get(concatKey);
 
     const order = orderCandidates(
@@ -147,7 +166,7 @@ export class SubmitFlow {
             carrierId,
             senderSent: sender.sender,
             destination: resolved.destination,
-            parts: concat?.total ?? 1,
+            parts,
             submittedAt,
             concatKey,
           });
@@ -244,6 +263,13 @@ export class SubmitFlow {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+type RouteFound = Extract<RouteResolution, { ok: true }>;
+
+/** NUL cannot occur inside SMPP C-octet strings, so it separates the parts unambiguously. */
+function concatSlot(key: ConcatKey): string {
+  return `${key.account}\u0000${key.source}\u0000${key.destination}\u0000${key.reference}`;
+}
 
 /** What the submit path learnt on the way, for the 'submit' event. */
 interface SubmitTrace {
