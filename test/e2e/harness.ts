@@ -13,6 +13,7 @@ import {
 } from '../../src/session/index.js';
 import { makePdu, Status, type PduOf, type SubmitSmBody, type Tlv } from '../../src/smpp/index.js';
 import { CarrierSimulator } from '../../src/sim/carrier-sim.js';
+import { openMemoryStore } from '../../src/store/index.js';
 import type { CarrierSimulatorOptions } from '../../src/sim/options.js';
 import { createSandbox } from '../../src/sim/sandbox.js';
 
@@ -75,11 +76,15 @@ export async function startCarrier(systemId: string, options: CarrierSimulatorOp
   return sim;
 }
 
-/** The YAML mapping of a remote carrier pointing at a simulator, with short timers for tests. */
-export function remoteCarrier(sim: CarrierSimulator, systemId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+/** The YAML mapping of a remote carrier at a simulator (or a port), with short timers for tests. */
+export function remoteCarrier(
+  target: CarrierSimulator | number,
+  systemId: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     host: '127.0.0.1',
-    port: sim.port,
+    port: typeof target === 'number' ? target : target.port,
     system_id: systemId,
     password: CARRIER_PASSWORD,
     reconnect: { initial: '50ms', max: '200ms' },
@@ -101,7 +106,7 @@ export function account(extra: Record<string, unknown> = {}): Record<string, unk
  * A config from the given sections (YAML mappings as objects), on the loaded path a real file
  * takes: listening on a free loopback port, no admin listener, NATS off.
  */
-export function makeConfig(sections: Record<string, unknown>, storePath = './unused-store'): Config {
+export function makeConfig(sections: Record<string, unknown>, storePath = 'store-path-unused-by-this-test'): Config {
   const { server, ...rest } = sections;
   const document = {
     server: { listen: '127.0.0.1:0', system_id: 'E2EPROXY', ...(server as object | undefined) },
@@ -120,16 +125,27 @@ export interface RunningProxy {
   stop(): Promise<void>;
 }
 
-/** Starts the proxy (sandbox carriers through createSandbox) and waits until every carrier is bound. */
+/**
+ * Starts the proxy (sandbox carriers through createSandbox) and waits until every carrier is
+ * bound. The store is a fresh in-memory one unless the test passes a store, or asks for the
+ * durable store at config.store.path with `durable`.
+ */
 export async function startProxy(
   config: Config,
-  options: Partial<ProxyOptions> & { waitForCarriers?: readonly string[] } = {},
+  options: Partial<ProxyOptions> & { waitForCarriers?: readonly string[]; durable?: boolean } = {},
 ): Promise<RunningProxy> {
-  const { waitForCarriers, ...proxyOptions } = options;
+  const { waitForCarriers, durable, ...proxyOptions } = options;
+  let store = proxyOptions.store;
+  if (store === undefined && durable !== true) {
+    const memory = openMemoryStore();
+    track(() => memory.close());
+    store = memory;
+  }
   const proxy = await SmppProxy.start(config, {
     logger: silentLogger,
     sandbox: (carrier) => createSandbox(carrier, silentLogger),
     ...proxyOptions,
+    ...(store === undefined ? {} : { store }),
   });
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -192,7 +208,7 @@ export class TestEsme {
       port,
       bindType: options.bindType ?? 'transceiver',
       bind: { system_id: systemId, password: options.password ?? PASSWORD },
-      session: { enquireLinkIntervalMs: 0, responseTimeoutMs: 15_000 },
+      session: { enquireLinkIntervalMs: 0, responseTimeoutMs: 15_000, windowSize: 64 },
     });
     const esme = new TestEsme(session);
     if (options.answer) esme.answer = options.answer;
