@@ -11,7 +11,18 @@ import {
   type IncomingRequestOf,
   type SmppSession,
 } from '../../src/session/index.js';
-import { makePdu, Status, type PduOf, type SubmitSmBody, type Tlv } from '../../src/smpp/index.js';
+import {
+  findTlv,
+  isReceipt,
+  makePdu,
+  parseReceiptText,
+  receiptedMessageIdOf,
+  Status,
+  TlvTag,
+  type PduOf,
+  type SubmitSmBody,
+  type Tlv,
+} from '../../src/smpp/index.js';
 import { CarrierSimulator } from '../../src/sim/carrier-sim.js';
 import { openMemoryStore } from '../../src/store/index.js';
 import type { CarrierSimulatorOptions } from '../../src/sim/options.js';
@@ -242,9 +253,54 @@ export class TestEsme {
     return this.deliveries;
   }
 
+  /** Resolves with the first delivery (received already or later) that `match` accepts. */
+  async waitForDelivery(match: (delivery: Delivery) => boolean, timeoutMs = 5_000): Promise<Delivery> {
+    const found = this.deliveries.find(match);
+    if (found !== undefined) return found;
+    return new Promise<Delivery>((resolve, reject) => {
+      const check = (): void => {
+        const hit = this.deliveries.find(match);
+        if (hit === undefined) return;
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(hit);
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for a matching delivery (got ${this.deliveries.length} others)`));
+      }, timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
   async close(): Promise<void> {
     if (!this.session.isClosed) await this.session.unbind();
   }
+}
+
+export interface ReceiptView {
+  /** receipted_message_id, when the TLV is present. */
+  tlvId: string | undefined;
+  /** The id in the receipt text. */
+  textId: string | undefined;
+  stat: string | undefined;
+}
+
+/** The ids and stat a customer reads from a receipt, or undefined when the delivery is not one. */
+export function readReceiptView(delivery: Delivery): ReceiptView | undefined {
+  const body = delivery.pdu.body;
+  if (!isReceipt(body.esm_class)) return undefined;
+  const text = body.short_message.length > 0 ? body.short_message : findTlv(delivery.pdu.tlvs, TlvTag.message_payload)?.value;
+  const parsed = text === undefined ? undefined : parseReceiptText(text);
+  return { tlvId: receiptedMessageIdOf(delivery.pdu.tlvs), textId: parsed?.id, stat: parsed?.stat };
+}
+
+/** A matcher for waitForDelivery: the receipt for `proxyId`, by TLV or text. */
+export function receiptFor(proxyId: string): (delivery: Delivery) => boolean {
+  return (delivery) => {
+    const view = readReceiptView(delivery);
+    return view !== undefined && (view.tlvId === proxyId || view.textId === proxyId);
+  };
 }
 
 /** A submit_sm with sensible defaults: UK mobile destination, receipt requested, text "hello". */
