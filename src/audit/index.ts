@@ -13,6 +13,14 @@ export {
   type EnsureStreamResult,
 } from './stream.js';
 export { OutboxPublisher, type OutboxPublisherOptions, type PublisherStats } from './publisher.js';
+export { NatsTransport, type NatsTransportOptions, type TransportLog } from './nats-transport.js';
+export {
+  RefusalKind,
+  type OutgoingEvent,
+  type PublishTransport,
+  type TransportListener,
+  type TransportState,
+} from './transport.js';
 export { formatEventLine } from './format.js';
-export { BillingAggregator, formatBillingTable, type BillingLine, type BillingSummary } from './billing-totals.js';
+export { BillingAggregator, formatBillingTable, formatCost, type BillingLine, type BillingSummary } from './billing-totals.js';
 export { benchPublish, type BenchPublishOptions, type BenchPublishResult } from './bench-publish.js';
