@@ -8,7 +8,7 @@ import { nextPdu, peer, type PeerMessage, type PeerPdu, type PeerSession } from 
 afterEach(cleanupAll);
 
 /** The peer as an SMSC: accepts acme/secret, keeps every PDU, answers submit_sm with `submitStatus`. */
-async function startPeerServer(submitStatus = Status.ESME_ROK) {
+async function startPeerServer(submitStatus: number = Status.ESME_ROK) {
   const received: PeerPdu[] = [];
   const sessions: PeerSession[] = [];
   let count = 0;
