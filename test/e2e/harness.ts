@@ -23,7 +23,7 @@ import {
   type SubmitSmBody,
   type Tlv,
 } from '../../src/smpp/index.js';
-import { CarrierSimulator } from '../../src/sim/carrier-sim.js';
+import { CarrierSimulator, type SubmitRecord } from '../../src/sim/carrier-sim.js';
 import { openMemoryStore } from '../../src/store/index.js';
 import type { CarrierSimulatorOptions } from '../../src/sim/options.js';
 import { createSandbox } from '../../src/sim/sandbox.js';
@@ -102,6 +102,12 @@ export function remoteCarrier(
     response_timeout: '2s',
     ...extra,
   };
+}
+
+/** short_message of a submit a carrier recorded; data_sm has none. */
+export function shortMessageOf(record: SubmitRecord): Buffer {
+  if (record.pdu.command !== 'submit_sm') throw new Error(`expected a submit_sm, got ${record.pdu.command}`);
+  return record.pdu.body.short_message;
 }
 
 // ---------------------------------------------------------------------------------- proxy

@@ -6,6 +6,7 @@ import {
   cleanupAll,
   makeConfig,
   remoteCarrier,
+  shortMessageOf,
   startCarrier,
   startProxy,
   TestEsme,
@@ -176,7 +177,7 @@ describe('concatenated messages', () => {
     for (const [name, carrier] of [['alpha', alpha], ['beta', beta]] as const) {
       for (const s of carrier.submits) {
         if (s.pdu.body.destination_addr !== destination || s.status !== Status.ESME_ROK) continue;
-        const ref = s.pdu.body.short_message[3]!;
+        const ref = shortMessageOf(s)[3]!;
         let set = carriersOf.get(ref);
         if (set === undefined) carriersOf.set(ref, (set = new Set()));
         set.add(name);
@@ -192,7 +193,7 @@ describe('concatenated messages', () => {
     expect((await esme.submit(fields, tlvs)).status).toBe(Status.ESME_ROK);
     const record = (await alpha.waitForSubmits(before + 1, 2_000)).at(-1)!;
     expect(record.pdu.body.esm_class).toBe(0x40);
-    expect(record.pdu.body.short_message.equals(fields.short_message!)).toBe(true);
+    expect(shortMessageOf(record).equals(fields.short_message!)).toBe(true);
   });
 
   it('refuses a part whose UDH contradicts itself, before any carrier sees it', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CarrierSimulator, SubmitRecord } from '../../src/sim/carrier-sim.js';
 import { encodePdu, Status, type PduOf, type SubmitSmBody, type Tlv } from '../../src/smpp/index.js';
-import { account, cleanupAll, makeConfig, remoteCarrier, startCarrier, startProxy, submitPdu, TestEsme, type RunningProxy } from './harness.js';
+import { account, cleanupAll, makeConfig, remoteCarrier, shortMessageOf, startCarrier, startProxy, submitPdu, TestEsme, type RunningProxy } from './harness.js';
 
 /**
  * Routing, sender policy and byte transparency through the running proxy: one proxy, three
@@ -198,7 +198,7 @@ describe('byte transparency', () => {
   it('carries data_coding 0 bytes >= 0x80 and unknown TLVs unchanged', async () => {
     const { sent, record } = await submitVia(acme, beta, { source_addr: 'BRAND', data_coding: 0, short_message: highBytes }, [vendorTlv, emptyVendorTlv]);
     expectSameExceptSequence(record.frame, sent);
-    expect(record.pdu.body.short_message.equals(highBytes)).toBe(true);
+    expect(shortMessageOf(record).equals(highBytes)).toBe(true);
     expect(record.pdu.tlvs).toEqual([vendorTlv, emptyVendorTlv]);
   });
 
