@@ -5,10 +5,21 @@ import type { AuthContext, AuthResult, BindCommand } from '../session/index.js';
 import { bindTypeOf } from '../session/index.js';
 import { Status, type PduOf } from '../smpp/index.js';
 
+/** What a refused bind got wrong; the failed-bind lockout counts only guesses (credentials, address). */
+export const BindRefusal = {
+  credentials: 'credentials',
+  source_address: 'source_address',
+  bind_type: 'bind_type',
+  tls_required: 'tls_required',
+  max_binds: 'max_binds',
+} as const;
+export type BindRefusal = (typeof BindRefusal)[keyof typeof BindRefusal];
+
 export interface BindDecision extends AuthResult {
   account?: AccountConfig;
   /** Why a bind was refused, for logs and metrics; never sent to the client. */
   reason?: string;
+  refusal?: BindRefusal;
 }
 
 /**
@@ -45,15 +56,15 @@ export async function decideBind(
   const systemId = bind.body.system_id;
   const account = Object.hasOwn(config.accounts, systemId) ? config.accounts[systemId] : undefined;
   const passwordOk = await verifyPasswordAsync(account ?? decoyFor(config), bind.body.password);
-  const refuse = (reason: string): BindDecision => ({ status: Status.ESME_RBINDFAIL, reason });
-  if (account === undefined) return refuse('unknown system_id');
-  if (!passwordOk) return refuse('wrong password');
+  const refuse = (refusal: BindRefusal, reason: string): BindDecision => ({ status: Status.ESME_RBINDFAIL, reason, refusal });
+  if (account === undefined) return refuse(BindRefusal.credentials, 'unknown system_id');
+  if (!passwordOk) return refuse(BindRefusal.credentials, 'wrong password');
   if (context.remoteAddress === undefined || !account.allowedIps.allows(context.remoteAddress)) {
-    return refuse(`source address ${context.remoteAddress ?? '?'} not allowed`);
+    return refuse(BindRefusal.source_address, `source address ${context.remoteAddress ?? '?'} not allowed`);
   }
   const type = bindTypeOf(bind.command);
-  if (type === undefined || !account.bindTypes.includes(type)) return refuse(`bind type ${type ?? bind.command} not allowed`);
-  if (account.requireTls && !context.tls) return refuse('account requires TLS');
-  if (boundCount(account.name) >= account.maxBinds) return refuse(`max_binds (${account.maxBinds}) reached`);
+  if (type === undefined || !account.bindTypes.includes(type)) return refuse(BindRefusal.bind_type, `bind type ${type ?? bind.command} not allowed`);
+  if (account.requireTls && !context.tls) return refuse(BindRefusal.tls_required, 'account requires TLS');
+  if (boundCount(account.name) >= account.maxBinds) return refuse(BindRefusal.max_binds, `max_binds (${account.maxBinds}) reached`);
   return { status: Status.ESME_ROK, systemId: config.server.systemId, account };
 }
