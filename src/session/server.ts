@@ -14,6 +14,17 @@ export interface SmppServerTlsOptions extends TlsOptions {
   caFile?: string;
 }
 
+/**
+ * Admission of raw TCP connections, consulted at accept before anything else (for a TLS listener,
+ * before the handshake). A refused connection is closed at once and reported as 'rejected'.
+ */
+export interface ConnectionGate {
+  /** false refuses the connection. */
+  admit(remoteAddress: string | undefined): boolean;
+  /** Called exactly once for every admitted connection, when it has closed. */
+  release(remoteAddress: string | undefined): void;
+}
+
 export interface SmppServerOptions {
   /** Interface to bind; Node's default (all interfaces) when omitted. */
   host?: string;
@@ -23,6 +34,8 @@ export interface SmppServerOptions {
   tls?: SmppServerTlsOptions;
   /** Connections beyond this are dropped on accept. Default: unlimited. */
   maxConnections?: number;
+  /** Per-client admission (e.g. a per-IP cap), shared between listeners when they share the instance. */
+  connectionGate?: ConnectionGate;
   /** A TLS handshake that takes longer is abandoned. Default 10 s. */
   tlsHandshakeTimeoutMs?: number;
 }
@@ -35,7 +48,7 @@ export interface ListenAddress {
 export interface RejectedConnection {
   remoteAddress: string | undefined;
   remotePort: number | undefined;
-  reason: 'max_connections';
+  reason: 'max_connections' | 'connection_gate';
 }
 
 export interface SmppServerEvents {
@@ -130,7 +143,24 @@ export class SmppServer extends EventEmitter<SmppServerEvents> {
   }
 
   private createPlainServer(): Server {
-    return createNetServer((socket) => this.accept(socket));
+    return createNetServer((socket) => {
+      if (this.admitConnection(socket)) this.accept(socket);
+    });
+  }
+
+  /** Applies the connection gate; a refused socket is destroyed before it is read from. */
+  private admitConnection(socket: Socket): boolean {
+    const gate = this.options.connectionGate;
+    if (gate === undefined) return true;
+    const remoteAddress = socket.remoteAddress;
+    if (!gate.admit(remoteAddress)) {
+      socket.on('error', () => undefined);
+      socket.destroy();
+      this.emit('rejected', { remoteAddress, remotePort: socket.remotePort, reason: 'connection_gate' });
+      return false;
+    }
+    socket.once('close', () => gate.release(remoteAddress));
+    return true;
   }
 
   private async createTlsServer(options: SmppServerTlsOptions): Promise<Server> {
@@ -143,8 +173,10 @@ export class SmppServer extends EventEmitter<SmppServerEvents> {
       ...tlsOptions,
       handshakeTimeout: this.options.tlsHandshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
     });
-    server.on('connection', (socket: Socket) => {
+    // Ahead of the TLS layer's own listener, so a refused client costs no handshake.
+    server.prependListener('connection', (socket: Socket) => {
       socket.on('error', () => undefined); // handshake failures arrive as tlsClientError below
+      if (!this.admitConnection(socket)) return;
       this.handshaking.add(socket);
       socket.once('close', () => this.handshaking.delete(socket));
     });
