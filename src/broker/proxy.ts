@@ -1,16 +1,22 @@
 import type { Logger } from 'pino';
 import type { AccountConfig, CarrierConfig, Config, RemoteCarrierConfig, SimulatorCarrierConfig } from '../config/types.js';
-import { decideBind } from '../downstream/auth.js';
+import { BindRefusal, decideBind, type BindDecision } from '../downstream/auth.js';
+import { PerClientConnectionLimit } from '../downstream/connection-limits.js';
+import { BindLockout, BindOutcome } from '../downstream/lockout.js';
+import { DEFAULT_BIND_REFUSAL_FLOOR_MS, waitForRefusalFloor } from '../downstream/refusal-delay.js';
 import { EsmeRegistry } from '../downstream/registry.js';
 import {
   createSmppServer,
+  type AuthContext,
+  type AuthResult,
+  type BindCommand,
   type IncomingRequest,
   type ListenAddress,
   type SessionOptions,
   type SmppServer,
   type SmppSession,
 } from '../session/index.js';
-import { Status } from '../smpp/index.js';
+import { Status, type PduOf } from '../smpp/index.js';
 import { openStore, startSweeper, type Store, type Sweeper } from '../store/index.js';
 import { CarrierPool, type CarrierEndpoint } from '../upstream/carrier-pool.js';
 import { DeliveryFlow } from './deliveries.js';
@@ -40,6 +46,8 @@ export interface ProxyOptions {
   auditFull?: () => boolean;
   /** How long a receipt may wait for its submit's id to be stored. Default 5 s. */
   earlyReceiptHoldMs?: number;
+  /** Every refused bind is answered no earlier than this after it arrived. Default DEFAULT_BIND_REFUSAL_FLOOR_MS. */
+  bindRefusalFloorMs?: number;
 }
 
 export interface NamedDiff {
@@ -111,6 +119,9 @@ export class SmppProxy {
   private earlyReceipts!: EarlyReceipts;
   private accepting = true;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Listener limits are fixed at start, like the listeners themselves (a reload reports them as restart-only). */
+  private readonly lockout: BindLockout;
+  private readonly connectionLimit: PerClientConnectionLimit;
   addresses: ProxyAddresses = { smpp: undefined, tls: undefined };
 
   private constructor(
@@ -118,6 +129,9 @@ export class SmppProxy {
     private readonly options: ProxyOptions,
   ) {
     this.events = options.events ?? new ProxyEvents();
+    const lockout = current.server.bindLockout;
+    this.lockout = new BindLockout({ failures: lockout.failures, windowMs: lockout.window, durationMs: lockout.duration });
+    this.connectionLimit = new PerClientConnectionLimit(current.server.maxConnectionsPerIp);
   }
 
   /** The configuration in force; replaced as a whole by reload(). */
@@ -179,7 +193,12 @@ export class SmppProxy {
     const onSession = (session: SmppSession): void => this.onEsmeSession(session);
     if (config.server.listen) {
       const server = createSmppServer(
-        { host: config.server.listen.host, port: config.server.listen.port, maxConnections: config.server.maxConnections },
+        {
+          host: config.server.listen.host,
+          port: config.server.listen.port,
+          maxConnections: config.server.maxConnections,
+          connectionGate: this.connectionLimit,
+        },
         sessionOptions,
         onSession,
       );
@@ -193,6 +212,7 @@ export class SmppProxy {
           host: t.listen.host,
           port: t.listen.port,
           maxConnections: config.server.maxConnections,
+          connectionGate: this.connectionLimit,
           tls: {
             certFile: t.cert,
             keyFile: t.key,
@@ -293,22 +313,58 @@ export class SmppProxy {
       maxPduBeforeBind: s.maxPduSizeBeforeBind,
       maxPdu: s.maxPduSize,
       systemId: s.systemId,
-      authenticate: async (bind, context) => {
-        if (!this.accepting) return { status: Status.ESME_RBINDFAIL };
-        const decision = await decideBind(this.config, bind, context, (name) => this.registry.count(name));
-        if (decision.status !== Status.ESME_ROK || decision.account === undefined) {
-          this.events.emit('bind_rejected', {
-            systemId: bind.body.system_id,
-            remote: context.remoteAddress ?? '',
-            reason: decision.reason ?? 'refused',
-            at: Date.now(),
-          });
-          this.options.logger.info({ systemId: bind.body.system_id, remote: context.remoteAddress, reason: decision.reason }, 'bind refused');
-          return { status: Status.ESME_RBINDFAIL };
-        }
-        return { status: Status.ESME_ROK, systemId: this.config.server.systemId };
-      },
+      authenticate: (bind, context) => this.authenticateEsme(bind, context),
     };
+  }
+
+  /**
+   * Bind auth with the failed-bind lockout in front: a locked-out client is refused without its
+   * credentials being checked, and every refusal, whatever its reason, is answered after the same
+   * floor so the answer time reveals nothing.
+   */
+  private async authenticateEsme(bind: PduOf<BindCommand>, context: AuthContext): Promise<AuthResult> {
+    const arrivedAt = performance.now();
+    const refuse = async (reason: string, quiet = false): Promise<AuthResult> => {
+      this.events.emit('bind_rejected', { systemId: bind.body.system_id, remote: context.remoteAddress ?? '', reason, at: Date.now() });
+      const fields = { systemId: bind.body.system_id, remote: context.remoteAddress, reason };
+      if (quiet) this.options.logger.debug(fields, 'bind refused');
+      else this.options.logger.info(fields, 'bind refused');
+      await waitForRefusalFloor(arrivedAt, this.options.bindRefusalFloorMs ?? DEFAULT_BIND_REFUSAL_FLOOR_MS);
+      return { status: Status.ESME_RBINDFAIL };
+    };
+    if (!this.accepting) return refuse('not accepting binds: shutting down');
+    const attempt = await this.lockout.admit(context.remoteAddress);
+    // Logged quietly: a client hammering a lock would otherwise write a line per attempt.
+    if (attempt === null) return refuse('client locked out after failed binds', true);
+    let decision: BindDecision;
+    try {
+      decision = await decideBind(this.config, bind, context, (name) => this.registry.count(name));
+    } catch (error) {
+      attempt.finish(BindOutcome.neutral);
+      throw error;
+    }
+    if (decision.status === Status.ESME_ROK && decision.account !== undefined) {
+      attempt.finish(BindOutcome.success);
+      return { status: Status.ESME_ROK, systemId: this.config.server.systemId };
+    }
+    const guess = decision.refusal === BindRefusal.credentials || decision.refusal === BindRefusal.source_address;
+    if (attempt.finish(guess ? BindOutcome.failure : BindOutcome.neutral)) {
+      this.options.logger.warn(
+        { remote: context.remoteAddress, failures: this.config.server.bindLockout.failures },
+        'client locked out after repeated failed binds',
+      );
+    }
+    return refuse(decision.reason ?? 'refused');
+  }
+
+  /** Connections open on the SMPP listeners (TLS handshakes included). */
+  get openConnections(): number {
+    return this.connectionLimit.openConnections;
+  }
+
+  /** Clients refused every bind right now after too many failures. */
+  get lockedOutClients(): number {
+    return this.lockout.lockedClients;
   }
 
   private onEsmeSession(session: SmppSession): void {
