@@ -1,4 +1,5 @@
-import type { AccountConfig } from '../config/types.js';
+import type { AccountConfig, Config } from '../config/types.js';
+import { rewriteSender } from '../routing/index.js';
 import type { IncomingRequestOf } from '../session/index.js';
 import { encodePdu, Status, type Pdu } from '../smpp/index.js';
 import type { MessageStore } from '../store/index.js';
@@ -10,9 +11,11 @@ export type MessageOpRequest = IncomingRequestOf<'query_sm'> | IncomingRequestOf
  * query_sm, cancel_sm and replace_sm name a message by the proxy's id. They go to the carrier
  * that took the message, with the carrier's id in place of ours, and the answer comes back
  * with our id again. A proxy id of another account is answered ESME_RINVMSGID, exactly like an
- * unknown one, so accounts cannot probe each other's traffic.
+ * unknown one, so accounts cannot probe each other's traffic. The sender goes through the same
+ * rewrite the submit went through: carriers match source_addr against the message they hold.
  */
 export async function forwardMessageOp(
+  config: Config,
   account: AccountConfig,
   req: MessageOpRequest,
   messages: MessageStore,
@@ -29,7 +32,17 @@ export async function forwardMessageOp(
     req.respond(Status.ESME_RSYSERR);
     return;
   }
-  const upstream = encodePdu({ ...req.pdu, body: { ...req.pdu.body, message_id: record.carrierMessageId } } as Pdu);
+  const body = req.pdu.body;
+  const sender = rewriteSender(config, {
+    account: account.name,
+    carrier: record.carrier,
+    destination: record.destination,
+    sender: body.source_addr,
+    ton: body.source_addr_ton,
+    npi: body.source_addr_npi,
+  });
+  const rewritten = sender.rule === undefined ? {} : { source_addr: sender.sender, source_addr_ton: sender.ton, source_addr_npi: sender.npi };
+  const upstream = encodePdu({ ...req.pdu, body: { ...body, ...rewritten, message_id: record.carrierMessageId } } as Pdu);
   // These do not count against the carrier's submit throughput or circuit breaker.
   const outcome = await pool.send(upstream, { bypassLimits: true });
   if (req.responded) return;

@@ -427,7 +427,7 @@ export class SmppProxy {
         case 'query_sm':
         case 'cancel_sm':
         case 'replace_sm':
-          await forwardMessageOp(account, req as Parameters<typeof forwardMessageOp>[1], this.store.messages, this.pools);
+          await forwardMessageOp(this.config, account, req as Parameters<typeof forwardMessageOp>[2], this.store.messages, this.pools);
           return;
         case 'submit_multi':
           // Not routed: every destination could need a different carrier and id. Refused as a
