@@ -1,16 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { SmppProxy, type ProxyOptions } from '../../src/broker/proxy.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
-import {
-  connectAndBind,
-  type BindType,
-  type IncomingRequestOf,
-  type SmppSession,
-} from '../../src/session/index.js';
+import { SmppSession, type BindType, type IncomingRequestOf } from '../../src/session/index.js';
 import {
   findTlv,
   isReceipt,
@@ -28,7 +24,7 @@ import { openMemoryStore } from '../../src/store/index.js';
 import type { CarrierSimulatorOptions } from '../../src/sim/options.js';
 import { createSandbox } from '../../src/sim/sandbox.js';
 
-/** Everything a test opened, closed in reverse order by cleanupAll() (afterEach). */
+/** Everything a test file opened, closed in reverse order by cleanupAll(). */
 const opened: Array<() => Promise<void> | void> = [];
 
 export function track(cleanup: () => Promise<void> | void): void {
@@ -215,20 +211,32 @@ export class TestEsme {
     });
   }
 
+  /**
+   * Connects and binds. The delivery handler is attached before the bind is sent: a proxy
+   * holding queued receipts sends them right behind the bind_resp, often in the same TCP segment.
+   */
   static async bind(
     port: number,
     systemId: string,
     options: { password?: string; bindType?: BindType; answer?: DeliveryAnswer } = {},
   ): Promise<TestEsme> {
-    const session = await connectAndBind({
-      host: '127.0.0.1',
-      port,
-      bindType: options.bindType ?? 'transceiver',
-      bind: { system_id: systemId, password: options.password ?? PASSWORD },
-      session: { enquireLinkIntervalMs: 0, responseTimeoutMs: 15_000, windowSize: 64 },
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = connect({ host: '127.0.0.1', port });
+      s.once('connect', () => {
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
     });
+    const session = new SmppSession(socket, { role: 'esme', enquireLinkIntervalMs: 0, responseTimeoutMs: 15_000, windowSize: 64 });
     const esme = new TestEsme(session);
     if (options.answer) esme.answer = options.answer;
+    try {
+      await session.bind(options.bindType ?? 'transceiver', { system_id: systemId, password: options.password ?? PASSWORD });
+    } catch (error) {
+      session.close('bind failed');
+      throw error;
+    }
     track(() => esme.close());
     return esme;
   }
