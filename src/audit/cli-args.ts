@@ -1,3 +1,9 @@
+import type { ConnectionOptions } from '@nats-io/transport-node';
+import { loadConfig } from '../config/index.js';
+import { auditSettingsFromConfig } from './nats-settings.js';
+import { DEFAULT_STREAM_NAME } from './stream.js';
+import { validateSubjectPrefix } from './subject.js';
+
 /** Shared plumbing for the audit CLIs (tail, billing-report). */
 
 export interface CliIo {
@@ -52,15 +58,60 @@ export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
-/** --servers takes a comma-separated list; NATS_URL is the conventional fallback. */
-export function serversFrom(flags: ParsedFlags): string[] {
-  const raw = flags.values.get('servers') ?? process.env.NATS_URL ?? DEFAULT_NATS_URL;
-  const servers = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-  if (servers.length === 0) throw new UsageError('--servers is empty');
-  return servers;
+/** Where to reach NATS and what the audit subjects and stream are called. */
+export interface NatsTarget {
+  servers: string[];
+  subjectPrefix: string;
+  stream: string;
+  connection: Partial<ConnectionOptions>;
+}
+
+/**
+ * --config reads the proxy's config file for servers, credentials, prefix and stream name;
+ * --servers, --prefix and --stream override it; without either, NATS_URL or the local default.
+ */
+export async function natsTargetFrom(flags: ParsedFlags): Promise<NatsTarget> {
+  const target: NatsTarget = {
+    servers: [process.env.NATS_URL ?? DEFAULT_NATS_URL],
+    subjectPrefix: 'smpp',
+    stream: DEFAULT_STREAM_NAME,
+    connection: {},
+  };
+  const configFile = flags.values.get('config');
+  if (configFile !== undefined) {
+    let settings;
+    try {
+      settings = await auditSettingsFromConfig(loadConfig(configFile).nats);
+    } catch (err) {
+      throw new UsageError(errorMessage(err));
+    }
+    target.servers = settings.servers;
+    target.subjectPrefix = settings.subjectPrefix;
+    target.stream = settings.stream.name;
+    target.connection = settings.connection;
+  }
+  const servers = flags.values.get('servers');
+  if (servers !== undefined) {
+    target.servers = servers
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+    if (target.servers.length === 0) throw new UsageError('--servers is empty');
+  }
+  const prefix = flags.values.get('prefix');
+  if (prefix !== undefined) {
+    try {
+      target.subjectPrefix = validateSubjectPrefix(prefix);
+    } catch (err) {
+      throw new UsageError(errorMessage(err));
+    }
+  }
+  const stream = flags.values.get('stream');
+  if (stream !== undefined) {
+    if (!/^[^\s.*>/\\]+$/.test(stream)) throw new UsageError('--stream may not hold spaces, dots, slashes or wildcards');
+    target.stream = stream;
+  }
+  return target;
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;

@@ -22,7 +22,8 @@ export interface AuditStreamOptions {
   storage: 'file' | 'memory';
 }
 
-export const DEFAULT_STREAM_NAME = 'SMPP_AUDIT';
+/** As the config's default nats.stream.name. */
+export const DEFAULT_STREAM_NAME = 'SMPP';
 
 export class AuditStreamError extends Error {
   readonly code: 'INVALID_STREAM_CONFIG' | 'STREAM_CONFLICT';

@@ -7,15 +7,15 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { connect, nanos, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { BillingAggregator, formatBillingTable } from '../audit/billing-totals.js';
-import { errorMessage, parseFlags, parseSince, serversFrom, UsageError, type CliIo } from '../audit/cli-args.js';
+import { errorMessage, natsTargetFrom, parseFlags, parseSince, UsageError, type CliIo } from '../audit/cli-args.js';
 import { DEFAULT_STREAM_NAME } from '../audit/stream.js';
-import { billingSubject, subjectToken, validateSubjectPrefix } from '../audit/subject.js';
+import { billingSubject, subjectToken } from '../audit/subject.js';
 
 const USAGE = `usage: smpp-proxy billing-report [--account NAME] [--since 2026-11-01T00:00:00Z|24h|all]
-                                  [--servers nats://..] [--stream ${DEFAULT_STREAM_NAME}] [--prefix smpp]
-                                  [--durable NAME] [--json]
+                                  [--config FILE] [--servers nats://..] [--stream ${DEFAULT_STREAM_NAME}]
+                                  [--prefix smpp] [--durable NAME] [--json]
 
 Reads billing records from the audit stream through a durable JetStream pull consumer and
 prints messages, parts and cost per account and carrier, then exits once caught up.
@@ -27,6 +27,7 @@ accepted since then.
 
   --account  one account (default: every account)
   --since    ISO 8601 time, a duration back from now (24h, 30m, 7d), or "all"
+  --config   the proxy's config file: NATS servers, credentials, prefix and stream from it
   --servers  NATS servers, comma-separated (default $NATS_URL or nats://127.0.0.1:4222)
   --stream   stream name (default ${DEFAULT_STREAM_NAME}, as nats.stream.name)
   --prefix   subject prefix (default smpp, as nats.subject_prefix)
@@ -39,6 +40,7 @@ const FETCH_EXPIRES_MS = 2_000;
 
 interface ReportOptions {
   servers: string[];
+  connection: Partial<ConnectionOptions>;
   stream: string;
   filterSubject: string;
   durable: string;
@@ -52,24 +54,24 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   let options: ReportOptions;
   try {
     const flags = parseFlags(argv, {
-      values: ['account', 'since', 'servers', 'stream', 'prefix', 'durable'],
+      values: ['account', 'since', 'config', 'servers', 'stream', 'prefix', 'durable'],
       switches: ['json', 'help'],
     });
     if (flags.switches.has('help')) {
       io.stdout.write(USAGE);
       return 0;
     }
-    const prefix = validatePrefix(flags.values.get('prefix') ?? 'smpp');
+    const target = await natsTargetFrom(flags);
+    const prefix = target.subjectPrefix;
     const account = flags.values.get('account');
     if (account !== undefined && account.length === 0) throw new UsageError('--account is empty');
     const durable = flags.values.get('durable') ?? `billing-report-${account === undefined ? 'all' : subjectToken(account)}`;
     if (!/^[^\s.*>/\\]+$/.test(durable)) throw new UsageError('--durable may not hold spaces, dots, slashes or wildcards');
-    const stream = flags.values.get('stream') ?? DEFAULT_STREAM_NAME;
-    if (!/^[^\s.*>/\\]+$/.test(stream)) throw new UsageError('--stream may not hold spaces, dots, slashes or wildcards');
     const rawSince = flags.values.get('since');
     options = {
-      servers: serversFrom(flags),
-      stream,
+      servers: target.servers,
+      connection: target.connection,
+      stream: target.stream,
       filterSubject: account === undefined ? `${prefix}.billing.>` : billingSubject(prefix, account),
       durable,
       since: rawSince === undefined ? undefined : rawSince === 'all' ? 'all' : parseSince(rawSince),
@@ -85,7 +87,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: options.servers, name: 'smpp-proxy-billing-report', timeout: 5_000 });
+    nc = await connect({ ...options.connection, servers: options.servers, name: 'smpp-proxy-billing-report', timeout: 5_000 });
   } catch (err) {
     io.stderr.write(`smpp-proxy billing-report: cannot connect to ${options.servers.join(',')}: ${errorMessage(err)}\n`);
     return 1;
@@ -97,14 +99,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 1;
   } finally {
     await nc.close().catch(() => undefined);
-  }
-}
-
-function validatePrefix(prefix: string): string {
-  try {
-    return validateSubjectPrefix(prefix);
-  } catch (err) {
-    throw new UsageError(errorMessage(err));
   }
 }
 

@@ -1,21 +1,25 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   errorMessage,
+  natsTargetFrom,
   parseFlags,
-  serversFrom,
   stopRequested,
   UsageError,
   type CliIo,
+  type NatsTarget,
 } from '../audit/cli-args.js';
 import { formatEventLine } from '../audit/format.js';
 
-const USAGE = `usage: smpp-proxy tail [--servers nats://127.0.0.1:4222] [--subject 'smpp.pdu.>'] [--json] [--count N]
+const USAGE = `usage: smpp-proxy tail [--config FILE] [--servers nats://127.0.0.1:4222] [--subject 'smpp.pdu.>']
+                       [--json] [--count N]
 
 Prints audit events live as the proxy publishes them, one line each:
 time, subject, command, status, sequence, addresses and ids.
 
+  --config   the proxy's config file: NATS servers, credentials and subject prefix from it
   --servers  NATS servers, comma-separated (default $NATS_URL or nats://127.0.0.1:4222)
-  --subject  subject filter with NATS wildcards (default smpp.>, every event)
+  --prefix   subject prefix (default smpp, as nats.subject_prefix)
+  --subject  subject filter with NATS wildcards (default <prefix>.>, every event)
              e.g. smpp.pdu.esme.acme.>  smpp.pdu.*.*.*.submit_sm  smpp.billing.>  smpp.dlr.acme
   --json     print each event's JSON instead of the readable line
   --count    exit after N events
@@ -24,17 +28,17 @@ time, subject, command, status, sequence, addresses and ids.
 /** `smpp-proxy tail`: a live view of the audit subjects (core NATS, no stream replay). */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let subject: string;
-  let servers: string[];
+  let target: NatsTarget;
   let json: boolean;
   let count: number | undefined;
   try {
-    const flags = parseFlags(argv, { values: ['servers', 'subject', 'count'], switches: ['json', 'help'] });
+    const flags = parseFlags(argv, { values: ['config', 'servers', 'prefix', 'subject', 'count'], switches: ['json', 'help'] });
     if (flags.switches.has('help')) {
       io.stdout.write(USAGE);
       return 0;
     }
-    servers = serversFrom(flags);
-    subject = flags.values.get('subject') ?? 'smpp.>';
+    target = await natsTargetFrom(flags);
+    subject = flags.values.get('subject') ?? `${target.subjectPrefix}.>`;
     if (subject.length === 0 || /\s/.test(subject)) throw new UsageError('--subject must be a NATS subject without spaces');
     json = flags.switches.has('json');
     const rawCount = flags.values.get('count');
@@ -52,9 +56,15 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers, name: 'smpp-proxy-tail', maxReconnectAttempts: -1, reconnectTimeWait: 1_000 });
+    nc = await connect({
+      ...target.connection,
+      servers: target.servers,
+      name: 'smpp-proxy-tail',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1_000,
+    });
   } catch (err) {
-    io.stderr.write(`smpp-proxy tail: cannot connect to ${servers.join(',')}: ${errorMessage(err)}\n`);
+    io.stderr.write(`smpp-proxy tail: cannot connect to ${target.servers.join(',')}: ${errorMessage(err)}\n`);
     return 1;
   }
 

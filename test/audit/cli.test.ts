@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProxyEvents } from '../../src/broker/events.js';
 import { OutboxPublisher } from '../../src/audit/publisher.js';
@@ -7,7 +10,7 @@ import { run as billingReport } from '../../src/cli/billing-report.js';
 import { run as tail } from '../../src/cli/tail.js';
 import { openMemoryStore, type Store } from '../../src/store/index.js';
 import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
-import { billingEvent, dlrEvent, pduEvent, submitSmFrame } from './fixtures.js';
+import { billingEvent, configText, dlrEvent, pduEvent, submitSmFrame } from './fixtures.js';
 
 let nats: NatsServerHandle;
 let store: Store;
@@ -37,7 +40,10 @@ beforeAll(async () => {
   publisher.start();
 });
 
+const dir = mkdtempSync(join(tmpdir(), 'smpp-proxy-audit-cli-'));
+
 afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
   await recorder?.stop();
   await publisher?.stop({ flushTimeoutMs: 0 });
   await store?.close();
@@ -135,6 +141,20 @@ describe('billing-report', () => {
       'TOTAL                     7     11  0.2869',
       '',
     ]);
+  });
+
+  it('takes servers, prefix and stream from the proxy config file', async () => {
+    const file = join(dir, 'proxy.yaml');
+    writeFileSync(file, configText(`nats:\n  servers: ["${nats.url}"]\n  subject_prefix: smpp\n  stream:\n    name: ${DEFAULT_STREAM_NAME}`));
+    const out = captureIo();
+    expect(await billingReport(['--config', file, '--account', 'beta', '--since', 'all', '--json'], out.io)).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ filter_subject: 'smpp.billing.beta', totals: { messages: 1, parts: 3, cost: 0.1 } });
+
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'nats: [');
+    const bad = captureIo();
+    expect(await billingReport(['--config', broken], bad.io)).toBe(2);
+    expect(bad.stderr).toContain('broken.yaml');
   });
 
   it('explains bad arguments, an unreachable server and a missing stream', async () => {

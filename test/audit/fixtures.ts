@@ -112,3 +112,20 @@ export function dlrEvent(i: number, overrides: Partial<DlrEvent> = {}): DlrEvent
     ...overrides,
   };
 }
+
+/** A valid proxy config file with the given nats section (everything else minimal). */
+export function configText(nats: string): string {
+  return `${nats}
+accounts:
+  acme:
+    password: pw
+    allowed_ips: ["127.0.0.1"]
+carriers:
+  sim:
+    simulator: {}
+routes:
+  - name: all
+    prefix: [""]
+    carriers: [{ carrier: sim, cost: 1 }]
+`;
+}
