@@ -1,0 +1,386 @@
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { stringify } from 'yaml';
+import { SmppProxy, type ProxyOptions } from '../../src/broker/proxy.js';
+import { parseConfig, type Config } from '../../src/config/index.js';
+import { connectAndBind, type BindType, type IncomingRequest, type SmppSession } from '../../src/session/index.js';
+import { FrameSplitter, decodePdu, encodePdu, makePdu, type Pdu, type PduOf, type SubmitSmBody, type Tlv } from '../../src/smpp/index.js';
+import { CarrierSimulator } from '../../src/sim/carrier-sim.js';
+import type { CarrierSimulatorOptions } from '../../src/sim/options.js';
+import { createSandbox } from '../../src/sim/sandbox.js';
+import { openMemoryStore } from '../../src/store/index.js';
+
+/** Everything a test opened, closed in reverse order by cleanupAll() (afterEach). */
+const opened: Array<() => Promise<void> | void> = [];
+
+export function track(cleanup: () => Promise<void> | void): void {
+  opened.push(cleanup);
+}
+
+export async function cleanupAll(): Promise<void> {
+  for (const task of opened.splice(0).reverse()) {
+    try {
+      await task();
+    } catch {
+      // One failed cleanup must not leave the rest open for the next test.
+    }
+  }
+}
+
+export const silentLogger = pino({ level: 'silent' });
+
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  track(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until it holds; fails with `what` after the timeout. */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+// ------------------------------------------------------------------------------------ carriers
+
+export const CARRIER_PASSWORD = 'pw';
+
+/** A carrier simulator on loopback that the proxy binds to like any SMSC. */
+export async function startCarrier(systemId: string, options: CarrierSimulatorOptions = {}): Promise<CarrierSimulator> {
+  const sim = new CarrierSimulator({
+    receiptDelayMs: 20,
+    receiptRetryMs: 100,
+    recordLimit: 1_000,
+    session: { enquireLinkIntervalMs: 0, unbindTimeoutMs: 500 },
+    ...options,
+    accounts: [{ systemId, password: CARRIER_PASSWORD }],
+  });
+  await sim.start();
+  track(() => sim.stop());
+  return sim;
+}
+
+/** The YAML mapping of a remote carrier at a simulator, with test-sized timers. */
+export function remoteCarrier(sim: CarrierSimulator, systemId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    host: '127.0.0.1',
+    port: sim.port,
+    system_id: systemId,
+    password: CARRIER_PASSWORD,
+    reconnect: { initial: '50ms', max: '200ms' },
+    response_timeout: '2s',
+    ...extra,
+  };
+}
+
+// ------------------------------------------------------------------------------------ proxy
+
+export const PASSWORD = 'secret';
+
+/** A YAML mapping of an account that may bind from loopback. */
+export function account(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { password: PASSWORD, allowed_ips: ['127.0.0.0/8', '::1'], max_binds: 8, ...extra };
+}
+
+/** A config on the path a real file takes: free loopback port, no admin listener, NATS off. */
+export function makeConfig(sections: Record<string, unknown>, storePath = './unused-store'): Config {
+  const { server, ...rest } = sections;
+  const document = {
+    server: { listen: '127.0.0.1:0', system_id: 'HARDPROXY', ...(server as object | undefined) },
+    admin: { listen: false },
+    store: { path: storePath },
+    nats: { enabled: false },
+    log: { level: 'silent' },
+    ...rest,
+  };
+  return parseConfig(stringify(document), 'hardening.yaml');
+}
+
+export interface RunningProxy {
+  proxy: SmppProxy;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the proxy (an in-memory store unless the options give one, sandbox carriers in
+ * process) and waits until every carrier has a bound session.
+ */
+export async function startProxy(config: Config, options: Partial<ProxyOptions> = {}): Promise<RunningProxy> {
+  const proxy = await SmppProxy.start(config, {
+    logger: silentLogger,
+    sandbox: (carrier) => createSandbox(carrier, silentLogger),
+    store: options.store ?? openMemoryStore(),
+    ...options,
+  });
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await proxy.stop(3_000);
+  };
+  track(stop);
+  const port = proxy.addresses.smpp?.port;
+  if (port === undefined) throw new Error('the proxy has no plain SMPP listener');
+  await waitFor(
+    () => Object.keys(config.carriers).every((name) => proxy.pools.get(name)?.health().bound === true),
+    'every carrier bound',
+  );
+  return { proxy, port, stop };
+}
+
+// ------------------------------------------------------------------------------------ ESMEs
+
+/** What an ESME answers each deliver_sm with. */
+export type DeliverAnswer = (pdu: PduOf<'deliver_sm'>, index: number) => number;
+
+/** A bound ESME (our session layer) that records every deliver_sm and answers it with `answer`. */
+export class Esme {
+  readonly deliveries: PduOf<'deliver_sm'>[] = [];
+  private readonly waiters = new Set<() => void>();
+
+  private constructor(
+    readonly session: SmppSession,
+    public answer: DeliverAnswer,
+  ) {
+    session.on('request', (req: IncomingRequest) => {
+      if (req.command !== 'deliver_sm') {
+        if (!req.responded && req.command !== 'alert_notification' && req.command !== 'outbind') req.respond(0x03);
+        return;
+      }
+      const pdu = req.pdu as PduOf<'deliver_sm'>;
+      const index = this.deliveries.length;
+      this.deliveries.push(pdu);
+      req.respond(this.answer(pdu, index), { message_id: '' } as never);
+      for (const wake of [...this.waiters]) wake();
+    });
+  }
+
+  static async bind(
+    port: number,
+    systemId: string,
+    options: { password?: string; bindType?: BindType; answer?: DeliverAnswer; window?: number; localAddress?: string } = {},
+  ): Promise<Esme> {
+    const session = await connectAndBind({
+      host: '127.0.0.1',
+      port,
+      bindType: options.bindType ?? 'transceiver',
+      bind: { system_id: systemId, password: options.password ?? PASSWORD },
+      session: { enquireLinkIntervalMs: 0, responseTimeoutMs: 20_000, windowSize: options.window ?? 64, unbindTimeoutMs: 2_000 },
+    });
+    const esme = new Esme(session, options.answer ?? (() => 0));
+    track(() => esme.close());
+    return esme;
+  }
+
+  /** Sends a submit_sm; resolves with its response whatever the status. Waits for window room. */
+  async submit(fields: Partial<SubmitSmBody> = {}, tlvs: Tlv[] = []): Promise<PduOf<'submit_sm_resp'>> {
+    for (;;) {
+      const pending = this.session.request(submitPdu(fields, tlvs));
+      if (pending !== null) return pending;
+      if (this.session.isClosed) throw new Error('the ESME session is closed');
+      await once(this.session, 'drain');
+    }
+  }
+
+  async waitForDeliveries(count: number, timeoutMs = 10_000): Promise<PduOf<'deliver_sm'>[]> {
+    if (this.deliveries.length >= count) return this.deliveries;
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (this.deliveries.length < count) return;
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${count} deliveries (got ${this.deliveries.length})`));
+      }, timeoutMs);
+      this.waiters.add(check);
+    });
+    return this.deliveries;
+  }
+
+  async close(): Promise<void> {
+    if (!this.session.isClosed) await this.session.unbind();
+  }
+}
+
+/** A submit_sm with defaults: UK mobile destination, receipt requested, text "hello". */
+export function submitPdu(fields: Partial<SubmitSmBody> = {}, tlvs: Tlv[] = [], sequence = 1): PduOf<'submit_sm'> {
+  return makePdu(
+    'submit_sm',
+    {
+      service_type: '',
+      source_addr_ton: 5,
+      source_addr_npi: 0,
+      source_addr: 'ACME',
+      dest_addr_ton: 1,
+      dest_addr_npi: 1,
+      destination_addr: '447700900123',
+      esm_class: 0,
+      protocol_id: 0,
+      priority_flag: 0,
+      schedule_delivery_time: '',
+      validity_period: '',
+      registered_delivery: 1,
+      replace_if_present_flag: 0,
+      data_coding: 0,
+      sm_default_msg_id: 0,
+      short_message: Buffer.from('hello'),
+      ...fields,
+    },
+    { tlvs, sequence },
+  );
+}
+
+export function bindPdu(command: 'bind_transmitter' | 'bind_receiver' | 'bind_transceiver', systemId: string, password: string, sequence: number): Buffer {
+  return encodePdu(
+    makePdu(
+      command,
+      { system_id: systemId, password, system_type: '', interface_version: 0x34, addr_ton: 0, addr_npi: 0, address_range: '' },
+      { sequence },
+    ),
+  );
+}
+
+// ------------------------------------------------------------------------------------ raw peers
+
+/**
+ * A TCP client that writes whatever bytes a test wants and decodes what comes back: the way to
+ * play a broken or hostile ESME that our own session layer would refuse to imitate.
+ */
+export class RawClient {
+  readonly received: Pdu[] = [];
+  /** Frames that came back but did not decode. */
+  undecodable = 0;
+  /** Octets received in total. */
+  bytesIn = 0;
+  readonly closed: Promise<void>;
+  private readonly splitter = new FrameSplitter(1 << 20);
+  private readonly bySequence = new Map<number, Pdu[]>();
+  private waiters = new Set<() => void>();
+  private ended = false;
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.bytesIn += chunk.length;
+      this.splitter.push(chunk);
+      for (let frame = this.splitter.next(); frame !== undefined; frame = this.splitter.next()) {
+        if (!Buffer.isBuffer(frame)) break;
+        const result = decodePdu(frame);
+        if (!result.ok) {
+          this.undecodable++;
+          continue;
+        }
+        this.received.push(result.pdu);
+        const list = this.bySequence.get(result.pdu.sequence);
+        if (list === undefined) this.bySequence.set(result.pdu.sequence, [result.pdu]);
+        else list.push(result.pdu);
+      }
+      this.wake();
+    });
+    socket.on('error', () => undefined);
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.ended = true;
+        this.wake();
+        resolve();
+      }),
+    );
+  }
+
+  static async connect(port: number, localAddress?: string): Promise<RawClient> {
+    const socket = connect({ host: '127.0.0.1', port, ...(localAddress === undefined ? {} : { localAddress }) });
+    socket.on('error', () => undefined);
+    await once(socket, 'connect');
+    const client = new RawClient(socket);
+    track(() => {
+      socket.destroy();
+    });
+    return client;
+  }
+
+  get isClosed(): boolean {
+    return this.ended;
+  }
+
+  send(data: Pdu | Buffer): void {
+    this.socket.write(Buffer.isBuffer(data) ? data : encodePdu(data));
+  }
+
+  /** Responses that carried this sequence number, in arrival order. */
+  responsesTo(sequence: number): Pdu[] {
+    return this.bySequence.get(sequence) ?? [];
+  }
+
+  /** Waits until `condition` holds, the socket closes, or the timeout passes; returns whether it held. */
+  async until(condition: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (this.ended || Date.now() >= deadline) return condition();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.max(1, deadline - Date.now()));
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.waiters.add(done);
+      });
+    }
+    return true;
+  }
+
+  /** The first response with this sequence number; throws when none arrives in time. */
+  async responseTo(sequence: number, timeoutMs = 10_000): Promise<Pdu> {
+    await this.until(() => this.responsesTo(sequence).length > 0, timeoutMs);
+    const found = this.responsesTo(sequence)[0];
+    if (found === undefined) throw new Error(`no response to sequence ${sequence} (closed: ${this.ended})`);
+    return found;
+  }
+
+  /** Resolves true once the server has closed the connection, false when it is still open after the timeout. */
+  async closedWithin(timeoutMs: number): Promise<boolean> {
+    if (this.ended) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const result = await Promise.race([this.closed.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = new Set();
+    for (const wake of waiters) wake();
+  }
+}
+
+/** A raw client bound as `bindType`; throws when the bind is refused. */
+export async function boundRawClient(
+  port: number,
+  systemId: string,
+  bindType: 'bind_transmitter' | 'bind_receiver' | 'bind_transceiver' = 'bind_transceiver',
+  password = PASSWORD,
+): Promise<RawClient> {
+  const client = await RawClient.connect(port);
+  client.send(bindPdu(bindType, systemId, password, 1));
+  const resp = await client.responseTo(1);
+  if (resp.status !== 0) throw new Error(`bind refused with 0x${resp.status.toString(16)}`);
+  return client;
+}
