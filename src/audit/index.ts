@@ -21,6 +21,7 @@ export {
   type TransportListener,
   type TransportState,
 } from './transport.js';
+export { auditSettingsFromConfig, AuditCredentialsError, type AuditNatsSettings } from './nats-settings.js';
 export { formatEventLine } from './format.js';
 export { BillingAggregator, formatBillingTable, formatCost, type BillingLine, type BillingSummary } from './billing-totals.js';
 export { benchPublish, type BenchPublishOptions, type BenchPublishResult } from './bench-publish.js';
