@@ -59,7 +59,9 @@ beforeAll(async () => {
   for (const destination of DESTINATIONS) {
     const response = await esme.submit({ destination_addr: destination, short_message: Buffer.from(TEXT) });
     expect(response.status).toBe(Status.ESME_ROK);
-    messageIds.push(response.body.message_id);
+    const messageId = response.body.message_id;
+    expect(messageId).toMatch(/\S{4,}/);
+    messageIds.push(messageId!);
   }
   await esme.waitForDeliveries(DESTINATIONS.length);
   // A receipt leaves the durable queue once the ESME's deliver_sm_resp is back, just after delivery.
@@ -189,7 +191,7 @@ describe('labels stay low-cardinality', () => {
           receivedAt: 1_000,
         });
         events.emit('failover', { account: 'acme', route: 'uk', fromCarrier: 'alpha', reason: `status 0x${garbage.toString(16)}` });
-        events.emit('bind_rejected', { systemId: `sys${i}`, remote: `10.0.${i % 250}.1`, reason: `source address 10.0.${i % 250}.1 not allowed` });
+        events.emit('bind_rejected', { systemId: `sys${i}`, remote: `10.0.${i % 250}.1`, reason: `source address 10.0.${i % 250}.1 not allowed`, at: Date.now() });
       }
       const samples = parseExposition(await metrics.registry.metrics());
       const series = (name: string) => samples.filter((s) => s.name === name).length;
