@@ -725,12 +725,16 @@ export class CarrierSimulator extends EventEmitter<SimulatorEvents> {
 
   private async deliverMoPart(systemId: string, pdu: PduOf<'deliver_sm'>): Promise<number> {
     for (;;) {
-      const via = this.receivers.pickWithRoom(systemId) ?? this.receivers.pickAny(systemId);
-      if (via === undefined) throw new SimError('INVALID_STATE', `no receiver of ${systemId} is bound`);
-      const response = via.session.request(pdu);
+      const candidates = this.receivers.rotation(systemId);
+      if (candidates.length === 0) throw new SimError('INVALID_STATE', `no receiver of ${systemId} is bound`);
+      let response: Promise<PduOf<'deliver_sm_resp'>> | null = null;
+      for (const via of candidates) {
+        response = via.session.request(pdu);
+        if (response !== null) break;
+      }
       if (response === null) {
-        // Window full: wait for room, or for the session to close and another receiver to be picked.
-        await via.room.wait();
+        // Every window is full: wait for room on one, or for it to close and the rotation to change.
+        await candidates[0]!.room.wait();
         continue;
       }
       this.counters.moSent++;

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SessionError } from '../session/index.js';
 import type { MessageResult, MessageSpec, TestEsme } from './test-esme.js';
 
 export interface LoadOptions {
@@ -35,25 +36,54 @@ export async function runLoad(esme: TestEsme, options: LoadOptions): Promise<Loa
   const rate = options.rate ?? 0;
   const concurrency = Math.max(1, options.concurrency);
   const results: MessageResult[] = [];
-  const inFlight = new Set<Promise<void>>();
+  let inFlight = 0;
+  let slotFreed: (() => void) | undefined;
+  let allDone: (() => void) | undefined;
   const start = performance.now();
   let sent = 0;
+  let callbackError: { error: unknown } | undefined;
   for (let index = 0; index < count; index++) {
     if (rate > 0) {
       const wait = start + (index * 1000) / rate - performance.now();
       if (wait > 1) await sleep(wait, undefined, signal === undefined ? {} : { signal }).catch(() => undefined);
     }
-    while (inFlight.size >= concurrency) await Promise.race(inFlight);
+    while (inFlight >= concurrency) {
+      await new Promise<void>((resolve) => {
+        slotFreed = resolve;
+      });
+    }
     if (signal?.aborted === true || esme.isClosed) break;
-    const spec = options.message(index);
-    const task = esme.submit(spec).then((result) => {
-      results[index] = result;
-      options.onResult?.(index, result);
-    });
-    const tracked = task.finally(() => inFlight.delete(tracked));
-    inFlight.add(tracked);
+    inFlight++;
     sent++;
+    const settle = (result: MessageResult): void => {
+      results[index] = result;
+      inFlight--;
+      const wake = slotFreed;
+      slotFreed = undefined;
+      wake?.();
+      if (inFlight === 0) allDone?.();
+      try {
+        options.onResult?.(index, result);
+      } catch (error) {
+        callbackError ??= { error };
+      }
+    };
+    // submit() reports SMPP failures in its result; a rejection is a PDU that could not be encoded.
+    esme.submit(options.message(index)).then(settle, (error: unknown) => settle(unsendable(error)));
   }
-  await Promise.all(inFlight);
+  if (inFlight > 0) {
+    await new Promise<void>((resolve) => {
+      allDone = resolve;
+    });
+  }
+  if (callbackError !== undefined) throw callbackError.error;
   return { results: results.slice(0, sent), elapsedMs: performance.now() - start, completed: sent === count };
+}
+
+function unsendable(error: unknown): MessageResult {
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    ok: false,
+    parts: [{ part: 1, of: 1, status: undefined, messageId: undefined, error: new SessionError('INVALID_ARGUMENT', message, { cause: error }) }],
+  };
 }

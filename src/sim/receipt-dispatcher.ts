@@ -82,20 +82,27 @@ export class ReceiptDispatcher {
   flush(systemId: string): void {
     const queue = this.queues.get(systemId);
     while (!this.stopped && queue !== undefined && queue.length > 0) {
-      const via = this.receivers.pickWithRoom(systemId);
-      if (via === undefined) return; // woken again by a bind or a receiver's 'drain'
+      const candidates = this.receivers.rotation(systemId);
+      if (candidates.length === 0) return; // woken again by a bind
       const item = queue.shift()!;
+      if (!this.sendVia(item, candidates)) {
+        queue.unshift(item);
+        return; // woken again by a receiver's 'drain'
+      }
+    }
+  }
+
+  /** true when the receipt was sent (or dropped as unsendable); false when no receiver had room. */
+  private sendVia(item: ReceiptDelivery, candidates: readonly BoundSession[]): boolean {
+    for (const via of candidates) {
       let response: Promise<PduOf<'deliver_sm_resp'>> | null;
       try {
         response = via.session.request(item.pdu);
       } catch {
         this.drop(item, ReceiptDropReason.unencodable);
-        continue;
+        return true;
       }
-      if (response === null) {
-        queue.unshift(item);
-        return;
-      }
+      if (response === null) continue;
       item.attempts++;
       this.hooks.sent(item, via);
       response.then(
@@ -105,7 +112,9 @@ export class ReceiptDispatcher {
           this.retry(item);
         },
       );
+      return true;
     }
+    return false;
   }
 
   /** Drops everything held and cancels retries; returns how many receipts were dropped. */

@@ -58,27 +58,16 @@ export class Receivers {
     return undefined;
   }
 
-  /** The next receiver of the system_id with window room, rotating; undefined when none has room. */
-  pickWithRoom(systemId: string): BoundSession | undefined {
+  /**
+   * The receivers of a system_id, starting with the next one in turn. Callers try them in this
+   * order with request(), which (unlike a look at canRequest) also registers a refusal, so the
+   * session owes a 'drain' when room comes back.
+   */
+  rotation(systemId: string): BoundSession[] {
     const list = this.of(systemId);
-    if (list.length === 0) return undefined;
-    const start = this.cursor.get(systemId) ?? 0;
-    for (let i = 0; i < list.length; i++) {
-      const entry = list[(start + i) % list.length]!;
-      if (entry.session.canRequest) {
-        this.cursor.set(systemId, (start + i + 1) % list.length);
-        return entry;
-      }
-    }
-    return undefined;
-  }
-
-  /** The next receiver of the system_id whatever its window, rotating. */
-  pickAny(systemId: string): BoundSession | undefined {
-    const list = this.of(systemId);
-    if (list.length === 0) return undefined;
-    const start = this.cursor.get(systemId) ?? 0;
+    if (list.length <= 1) return list;
+    const start = (this.cursor.get(systemId) ?? 0) % list.length;
     this.cursor.set(systemId, (start + 1) % list.length);
-    return list[start % list.length];
+    return [...list.slice(start), ...list.slice(0, start)];
   }
 }

@@ -131,7 +131,7 @@ export class TestEsme extends EventEmitter<TestEsmeEvents> {
   private readonly moList: EsmeMo[] = [];
   /** Receipts by every lookup key of their id, so a hex resp id finds a decimal receipt id. */
   private readonly receiptsByKey = new Map<string, EsmeReceipt>();
-  private readonly receiptWaiters = new Set<() => void>();
+  private readonly receiptWaiters = new Set<(receipt: EsmeReceipt | undefined) => void>();
   private duplicates = 0;
 
   private constructor(
@@ -143,7 +143,7 @@ export class TestEsme extends EventEmitter<TestEsmeEvents> {
     this.room = new RoomWaiter(session);
     session.on('request', (request) => this.onRequest(request));
     session.on('close', (reason) => {
-      this.wakeReceiptWaiters();
+      this.wakeReceiptWaiters(undefined);
       this.emit('close', reason);
     });
   }
@@ -235,29 +235,42 @@ export class TestEsme extends EventEmitter<TestEsmeEvents> {
 
   /**
    * Waits until a receipt has arrived for every id, the timeout passes, the signal aborts or
-   * the session closes; resolves with what arrived and what is missing. Never rejects.
+   * the session closes; resolves with what arrived and what is missing. Never rejects. Each
+   * arriving receipt is checked against the ids it can match only, so waiting on many ids stays
+   * linear in their number.
    */
   waitForReceipts(messageIds: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<ReceiptWait> {
-    const result = (): ReceiptWait => {
-      const received: EsmeReceipt[] = [];
-      const missing: string[] = [];
-      for (const id of messageIds) {
-        const receipt = this.receiptFor(id);
-        if (receipt === undefined) missing.push(id);
-        else received.push(receipt);
+    const outstanding = new Set(messageIds.filter((id) => this.receiptFor(id) === undefined));
+    const idsByKey = new Map<string, string[]>();
+    for (const id of outstanding) {
+      for (const key of messageIdKeys(id, MessageIdFormat.auto)) {
+        const list = idsByKey.get(key);
+        if (list === undefined) idsByKey.set(key, [id]);
+        else list.push(id);
       }
-      return { received, missing };
-    };
+    }
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const finish = (): void => {
         if (timer !== undefined) clearTimeout(timer);
         this.receiptWaiters.delete(check);
         signal?.removeEventListener('abort', finish);
-        resolve(result());
+        const received: EsmeReceipt[] = [];
+        const missing: string[] = [];
+        for (const id of messageIds) {
+          const receipt = this.receiptFor(id);
+          if (receipt === undefined) missing.push(id);
+          else received.push(receipt);
+        }
+        resolve({ received, missing });
       };
-      const check = (): void => {
-        if (this.session.isClosed || messageIds.every((id) => this.receiptFor(id) !== undefined)) finish();
+      const check = (receipt: EsmeReceipt | undefined): void => {
+        if (receipt !== undefined) {
+          for (const key of messageIdKeys(receipt.messageId, MessageIdFormat.auto)) {
+            for (const id of idsByKey.get(key) ?? []) outstanding.delete(id);
+          }
+        }
+        if (outstanding.size === 0 || this.session.isClosed) finish();
       };
       if (signal?.aborted === true) {
         finish();
@@ -266,7 +279,7 @@ export class TestEsme extends EventEmitter<TestEsmeEvents> {
       this.receiptWaiters.add(check);
       signal?.addEventListener('abort', finish, { once: true });
       timer = setTimeout(finish, timeoutMs);
-      check();
+      check(undefined);
     });
   }
 
@@ -313,7 +326,7 @@ export class TestEsme extends EventEmitter<TestEsmeEvents> {
     for (const key of keys) if (!this.receiptsByKey.has(key)) this.receiptsByKey.set(key, receipt);
     this.receiptList.push(receipt);
     this.emit('receipt', receipt);
-    this.wakeReceiptWaiters();
+    this.wakeReceiptWaiters(receipt);
   }
 
   private recordMo(pdu: PduOf<'deliver_sm'> | PduOf<'data_sm'>): void {
@@ -332,8 +345,8 @@ export class TestEsme extends EventEmitter<TestEsmeEvents> {
     this.emit('mo', mo);
   }
 
-  private wakeReceiptWaiters(): void {
-    for (const check of [...this.receiptWaiters]) check();
+  private wakeReceiptWaiters(receipt: EsmeReceipt | undefined): void {
+    for (const check of [...this.receiptWaiters]) check(receipt);
   }
 }
 

@@ -122,6 +122,20 @@ describe('receipts', () => {
     expect(sim.stats).toMatchObject({ receiptsDropped: 1, receiptsPending: 0 });
   });
 
+  it('all arrive when there are more of them than the deliver_sm window holds', async () => {
+    const sim = await startSim({ receiptDelayMs: 0, session: { windowSize: 2, enquireLinkIntervalMs: 0 } });
+    const delivered: Deliver[] = [];
+    const session = await bindRaw(sim.port, 'transceiver', (request: IncomingRequest) => {
+      if (request.command !== 'deliver_sm') return;
+      delivered.push(request.pdu);
+      // Answering a little later keeps the simulator's window full while more receipts queue up.
+      setTimeout(() => request.respond(Status.ESME_ROK, { message_id: '' }), 5);
+    });
+    const ids = await Promise.all(Array.from({ length: 10 }, () => submit(session).then((r) => r.body.message_id)));
+    await sim.waitForReceipts(10, 5_000);
+    expect(new Set(delivered.map((d) => receiptedMessageIdOf(d.tlvs)))).toEqual(new Set(ids));
+  });
+
   it('are given up after receiptMaxAttempts unanswered deliveries', async () => {
     const sim = await startSim({ receiptDelayMs: 5, receiptRetryMs: 10, receiptMaxAttempts: 3 });
     const { session, delivered } = await receiver(sim.port, () => Status.ESME_RX_T_APPN);
