@@ -42,6 +42,7 @@ export interface AuditRecorderOptions {
 interface FlushWaiter {
   target: number;
   resolve: () => void;
+  reject: (err: Error) => void;
 }
 
 const APPEND_RETRY_MIN_MS = 50;
@@ -126,7 +127,7 @@ export class AuditRecorder {
     const timedOut = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);
     });
-    const done = await Promise.race([this.flush().then(() => true), timedOut]);
+    const done = await Promise.race([this.flush().then(() => true, () => false), timedOut]);
     clearTimeout(timer);
     if (!done) {
       // The outbox did not take the rest in time (its disk is failing, or it was closed first).
@@ -135,6 +136,8 @@ export class AuditRecorder {
       if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
       this.retryTimer = undefined;
       this.logger?.error({ records: this.pending.length }, 'audit records not stored at shutdown');
+      const failure = new Error(`audit recorder stopped with ${this.pending.length} records not stored`);
+      for (const waiter of this.waiters.splice(0)) waiter.reject(failure);
     }
     return done;
   }
@@ -147,8 +150,9 @@ export class AuditRecorder {
   flush(): Promise<void> {
     const target = this.recordedCount;
     if (this.durableCount >= target) return Promise.resolve();
+    if (this.stopped) return Promise.reject(new Error(`audit recorder stopped with ${this.pending.length} records not stored`));
     this.schedule();
-    return new Promise<void>((resolve) => this.waiters.push({ target, resolve }));
+    return new Promise<void>((resolve, reject) => this.waiters.push({ target, resolve, reject }));
   }
 
   /** Full when the outbox is at its limit, or records pile up because the outbox fails. */

@@ -152,5 +152,6 @@ describe('AuditRecorder', () => {
     events.emit('billing', billingEvent(3));
     expect(await second.stop(100)).toBe(false);
     expect(second.stats.pending).toBe(1);
+    await expect(second.flush()).rejects.toThrow(/1 records not stored/);
   });
 });
