@@ -260,7 +260,7 @@ function readSettings(argv: string[]): ArgValue<SendSettings> | 'help' {
       password: values.password!,
       bindType: need(choiceArg('bind', values.bind ?? 'transceiver', ['transceiver', 'transmitter'] as const)),
       tls: values.tls === true ? tlsOptions(values.ca, values.insecure === true) : undefined,
-      count: need(integerArg('count', values.count ?? '1', 1, 10_000_000)),
+      count: need(integerArg('count', values.count ?? '1', 1, 1_000_000)),
       rate: need(integerArg('rate', values.rate ?? '0', 0, 10_000_000)),
       window: need(integerArg('window', values.window ?? '10', 1, 10_000)),
       timeoutMs,

@@ -280,7 +280,8 @@ export class CarrierSimulator extends EventEmitter<SimulatorEvents> {
 
   /** Current behaviour (a copy). */
   get currentBehaviour(): SimBehaviour {
-    const { failurePolicy: _policy, ...behaviour } = this.behaviour;
+    const { failurePolicy, ...behaviour } = this.behaviour;
+    void failurePolicy;
     return behaviour;
   }
 
@@ -353,6 +354,7 @@ export class CarrierSimulator extends EventEmitter<SimulatorEvents> {
       (session) => this.attach(session),
     );
     server.on('handler_error', (error) => this.fire('handler_error', error));
+    this.dispatcher.resume();
     const starting = server.listen();
     this.transition = starting.catch(() => undefined);
     const address = await starting;

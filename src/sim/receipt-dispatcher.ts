@@ -117,6 +117,11 @@ export class ReceiptDispatcher {
     return false;
   }
 
+  /** Takes receipts again after stop(), for a simulator that is started again. */
+  resume(): void {
+    this.stopped = false;
+  }
+
   /** Drops everything held and cancels retries; returns how many receipts were dropped. */
   stop(): number {
     this.stopped = true;

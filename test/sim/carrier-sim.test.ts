@@ -420,7 +420,10 @@ describe('binds and lifecycle', () => {
     await sim.start();
     expect(sim.port).toBe(port);
     const again = await receiver(sim.port);
-    expect((await submit(again.session)).status).toBe(Status.ESME_ROK);
+    const resp = await submit(again.session);
+    expect(resp.status).toBe(Status.ESME_ROK);
+    await eventually(() => again.delivered.length === 1);
+    expect(receiptedMessageIdOf(again.delivered[0]!.tlvs)).toBe(resp.body.message_id);
   });
 
   it('dropSessions() cuts connections without an unbind', async () => {
