@@ -188,10 +188,13 @@ describe('submit behaviour', () => {
     const sim = await startSim({ throughput: 5, receiptDelayMs: 60_000 });
     const { session } = await receiver(sim.port);
     const statuses: number[] = [];
+    const started = performance.now();
     for (let i = 0; i < 20; i++) statuses.push((await submit(session)).status);
+    const refilled = ((performance.now() - started) / 1000) * 5;
     const accepted = statuses.filter((s) => s === Status.ESME_ROK).length;
+    // A full bucket of 5, plus what refilled while the submits ran (little, even on a slow machine).
     expect(accepted).toBeGreaterThanOrEqual(5);
-    expect(accepted).toBeLessThanOrEqual(7);
+    expect(accepted).toBeLessThanOrEqual(5 + Math.ceil(refilled));
     expect(statuses.filter((s) => s === Status.ESME_RTHROTTLED)).toHaveLength(20 - accepted);
     expect(sim.stats.throttled).toBe(20 - accepted);
   });
@@ -214,7 +217,7 @@ describe('submit behaviour', () => {
   });
 
   it('answers late when told to, so the receipt can overtake its response', async () => {
-    const sim = await startSim({ responseDelayMs: 150, receiptDelayMs: 0 });
+    const sim = await startSim({ responseDelayMs: 300, receiptDelayMs: 0 });
     const order: string[] = [];
     const { session } = await receiver(sim.port, () => {
       order.push('receipt');
@@ -289,7 +292,7 @@ describe('query_sm, cancel_sm, replace_sm', () => {
     });
 
   it('query_sm reports ENROUTE, then the final state with its date; unknown ids are ESME_RINVMSGID', async () => {
-    const sim = await startSim({ receiptDelayMs: 80, messageIdFormat: 'hex-decimal' });
+    const sim = await startSim({ receiptDelayMs: 400, messageIdFormat: 'hex-decimal' });
     const { session, delivered } = await receiver(sim.port);
     const id = (await submit(session)).body.message_id!;
     const early = (await session.request(query(id)))!;
@@ -321,14 +324,15 @@ describe('query_sm, cancel_sm, replace_sm', () => {
   });
 
   it('cancel_sm stops a pending message and its receipt; a final one cannot be cancelled', async () => {
-    const sim = await startSim({ receiptDelayMs: 100 });
+    const sim = await startSim({ receiptDelayMs: 400 });
     const { session, delivered } = await receiver(sim.port);
     const id = (await submit(session)).body.message_id!;
     expect((await session.request(cancel(id)))!.status).toBe(Status.ESME_ROK);
     expect((await session.request(query(id)))!.body.message_state).toBe(MessageState.DELETED);
     expect((await session.request(cancel(id)))!.status).toBe(Status.ESME_RCANCELFAIL);
     expect((await session.request(cancel('0')))!.status).toBe(Status.ESME_RINVMSGID);
-    await delay(150);
+    // Past the moment the receipt was due: none comes for a cancelled message.
+    await delay(500);
     expect(delivered).toHaveLength(0);
   });
 
@@ -346,7 +350,7 @@ describe('query_sm, cancel_sm, replace_sm', () => {
   });
 
   it('replace_sm changes a pending message (the receipt quotes the new text); a final one cannot be replaced', async () => {
-    const sim = await startSim({ receiptDelayMs: 80 });
+    const sim = await startSim({ receiptDelayMs: 400 });
     const { session, delivered } = await receiver(sim.port);
     const id = (await submit(session, submitSm({ registered_delivery: 0 }))).body.message_id!;
     expect((await session.request(replace(id, 'Replacement text')))!.status).toBe(Status.ESME_ROK);
