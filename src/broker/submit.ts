@@ -10,7 +10,7 @@ import {
   type RouteResolution,
 } from '../routing/index.js';
 import type { IncomingRequestOf } from '../session/index.js';
-import { encodePdu, messageConcatInfo, messageIdKeys, Status, type PduOf } from '../smpp/index.js';
+import { encodePdu, messageConcatInfo, messageIdKeys, repeatedStandardTlv, Status, type PduOf } from '../smpp/index.js';
 import type { MessageStore } from '../store/index.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import type { CarrierPool } from '../upstream/carrier-pool.js';
@@ -72,6 +72,7 @@ export class SubmitFlow {
     if (this.deps.auditFull()) return S.ESME_RMSGQFUL;
     if (!this.bucket(account).tryTake()) return S.ESME_RTHROTTLED;
     if (!senderAllowed(account, req.pdu.body.source_addr)) return S.ESME_RINVSRCADR;
+    if (repeatedStandardTlv(req.pdu.tlvs) !== undefined) return S.ESME_RINVOPTPARSTREAM;
     return undefined;
   }
 

@@ -144,6 +144,23 @@ export function findTlv(tlvs: readonly Tlv[], tag: number): Tlv | undefined {
   return undefined;
 }
 
+/**
+ * The first standard TLV that appears more than once, or undefined. SMPP 3.4 defines every
+ * optional parameter as occurring at most once; a repeated one leaves a receiver to guess which
+ * copy counts, so a proxy must not pass it on. Unknown (vendor) tags are not judged.
+ */
+export function repeatedStandardTlv(tlvs: readonly Tlv[]): Tlv | undefined {
+  if (tlvs.length < 2) return undefined;
+  const seen = new Set<number>();
+  for (let i = 0; i < tlvs.length; i++) {
+    const tlv = tlvs[i]!;
+    if (!specByTag.has(tlv.tag)) continue;
+    if (seen.has(tlv.tag)) return tlv;
+    seen.add(tlv.tag);
+  }
+  return undefined;
+}
+
 /** Builds an integer TLV with the size its tag requires, so callers never pack by hand. */
 export function integerTlv(tag: number, value: number): Tlv {
   const spec = specByTag.get(tag);
