@@ -4,6 +4,7 @@ import type { Config } from '../../src/config/index.js';
 import { startAdminServer, type AdminReloadResult, type AdminServer } from '../../src/observability/admin.js';
 import { createMetrics, type ProxyMetrics } from '../../src/observability/metrics.js';
 import { storeStatsOf, type RuntimeView } from '../../src/observability/view.js';
+import { createSandbox } from '../../src/sim/sandbox.js';
 import { openMemoryStore, type Store } from '../../src/store/index.js';
 import { silentLogger, startProxy, track, type RunningProxy } from '../e2e/harness.js';
 
@@ -28,11 +29,11 @@ export interface Observed {
  */
 export async function startObserved(
   config: Config,
-  options: { logger?: Logger; waitForCarriers?: readonly string[]; reload?: () => Promise<AdminReloadResult>; token?: string | undefined } = {},
+  options: { logger?: Logger; events?: ProxyEvents; waitForCarriers?: readonly string[]; reload?: () => Promise<AdminReloadResult>; token?: string | undefined } = {},
 ): Promise<Observed> {
   const store = openMemoryStore();
   track(() => store.close());
-  const events = new ProxyEvents();
+  const events = options.events ?? new ProxyEvents();
   let running: RunningProxy | undefined;
   const view: RuntimeView = {
     status: () => running?.proxy.status(),
@@ -41,10 +42,12 @@ export async function startObserved(
   };
   const metrics = createMetrics({ events, ...view });
   track(() => metrics.close());
+  const logger = options.logger ?? silentLogger;
   running = await startProxy(config, {
     events,
     store,
-    logger: options.logger ?? silentLogger,
+    logger,
+    sandbox: (carrier) => createSandbox(carrier, logger),
     ...(options.waitForCarriers ? { waitForCarriers: options.waitForCarriers } : {}),
   });
   const token = 'token' in options ? options.token : ADMIN_TOKEN;
