@@ -360,6 +360,12 @@ export class RawClient {
     return result;
   }
 
+  /** Forgets everything received so far (long runs keep memory flat). */
+  forget(): void {
+    this.received.length = 0;
+    this.bySequence.clear();
+  }
+
   destroy(): void {
     this.socket.destroy();
   }
