@@ -281,7 +281,8 @@ describe('OutboxPublisher against a real nats-server', () => {
     try {
       for (let i = 1; i <= 20; i++) events.emit('billing', billingEvent(i));
       await recorder.flush();
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      const deadline = Date.now() + 10_000;
+      while (publisher.stats.lastError === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(publisher.stats).toMatchObject({ connected: false, depth: 20, published: 0 });
       expect(publisher.stats.lastError).toMatch(/connect/);
       expect(publisher.stats.lagMs).toBeGreaterThan(0);

@@ -37,6 +37,15 @@ function streamOptions(name: string, prefix: string): AuditStreamOptions {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Polls instead of sleeping a fixed time, so a loaded machine is slower but not flaky. */
+async function eventually(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(20);
+  }
+}
+
 let reader: NatsConnection | undefined;
 afterEach(async () => {
   await reader?.close();
@@ -78,8 +87,7 @@ describe('audit trail through NATS outages and publisher restarts (lmdb outbox)'
     })();
 
     try {
-      await sleep(700);
-      expect(publisher.stats.published).toBeGreaterThan(0);
+      await eventually(() => publisher.stats.published > 0, 'the publisher has published');
       await nats.stop('SIGKILL');
       natsDown = true;
       const depthAtStop = store.outbox.depth();
@@ -92,7 +100,8 @@ describe('audit trail through NATS outages and publisher restarts (lmdb outbox)'
       expect(recorder.isFull()).toBe(false);
       await nats.start();
       natsDown = false;
-      await sleep(700);
+      const publishedBefore = publisher.stats.published;
+      await eventually(() => publisher.stats.published > publishedBefore, 'publishing resumed');
     } finally {
       producing = false;
       await producer;
@@ -146,10 +155,7 @@ describe('audit trail through NATS outages and publisher restarts (lmdb outbox)'
       // Frozen: publishes reach the socket, no acknowledgement comes back, timeouts resend them.
       nats.pause();
       await emit(1_000);
-      const frozenUntil = Date.now() + 1_200;
-      while (Date.now() < frozenUntil) await sleep(50);
-      expect(publisher.stats.inFlight).toBe(500);
-      expect(publisher.stats.resent).toBeGreaterThan(0);
+      await eventually(() => publisher.stats.inFlight === 500 && publisher.stats.resent > 0, 'the window is full and timeouts resent');
       nats.resume();
       expect(await publisher.waitDrained(15_000)).toBe(true);
       expect(publisher.stats.duplicates).toBeGreaterThan(0);
