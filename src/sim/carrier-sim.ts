@@ -280,9 +280,16 @@ export class CarrierSimulator extends EventEmitter<SimulatorEvents> {
 
   /** Current behaviour (a copy). */
   get currentBehaviour(): SimBehaviour {
-    const { failurePolicy, ...behaviour } = this.behaviour;
-    void failurePolicy;
-    return behaviour;
+    const b = this.behaviour;
+    return {
+      receiptStatus: b.receiptStatus,
+      receiptDelayMs: b.receiptDelayMs,
+      receiptErr: b.receiptErr,
+      failure: b.failure,
+      throughput: b.throughput,
+      responseDelayMs: b.responseDelayMs,
+      silent: b.silent,
+    };
   }
 
   /** Every PDU received, most recent `recordLimit`, oldest first. */
