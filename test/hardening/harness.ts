@@ -303,14 +303,17 @@ export class RawClient {
   }
 
   static async connect(port: number, localAddress?: string): Promise<RawClient> {
+    const client = await RawClient.open(port, localAddress);
+    track(() => client.destroy());
+    return client;
+  }
+
+  /** Like connect(), but left out of the test's cleanup list: the caller destroys it (bulk runs that measure memory). */
+  static async open(port: number, localAddress?: string): Promise<RawClient> {
     const socket = connect({ host: '127.0.0.1', port, ...(localAddress === undefined ? {} : { localAddress }) });
     socket.on('error', () => undefined);
     await once(socket, 'connect');
-    const client = new RawClient(socket);
-    track(() => {
-      socket.destroy();
-    });
-    return client;
+    return new RawClient(socket);
   }
 
   get isClosed(): boolean {
