@@ -44,6 +44,12 @@ export interface ProxyOptions {
   store?: Store;
   /** True while the audit outbox is full: new submits are refused with ESME_RMSGQFUL. */
   auditFull?: () => boolean;
+  /**
+   * Resolves once every audit event emitted so far is durable. When given, answers to submits
+   * are held on the wire until it resolves, so an ESME never holds an ESME_ROK whose events a
+   * crash could lose.
+   */
+  auditBarrier?: () => Promise<void>;
   /** How long a receipt may wait for its submit's id to be stored. Default 5 s. */
   earlyReceiptHoldMs?: number;
   /** Every refused bind is answered no earlier than this after it arrived. Default DEFAULT_BIND_REFUSAL_FLOOR_MS. */
@@ -395,7 +401,7 @@ export class SmppProxy {
         if (!req.responded) req.respond(Status.ESME_RINVBNDSTS);
         return;
       }
-      this.track(this.onEsmeRequest(account, req));
+      this.track(this.onEsmeRequest(account, req, session));
     });
     session.on('drain', () => {
       if (account !== undefined) this.deliveries.kick(account.name);
@@ -417,12 +423,14 @@ export class SmppProxy {
     });
   }
 
-  private async onEsmeRequest(account: AccountConfig, req: IncomingRequest): Promise<void> {
+  private async onEsmeRequest(account: AccountConfig, req: IncomingRequest, session: SmppSession): Promise<void> {
     try {
       switch (req.command) {
         case 'submit_sm':
         case 'data_sm':
           await this.submit.handle(account, req as Parameters<SubmitFlow['handle']>[1]);
+          // Still the same turn of the event loop as the answer, so it has not left yet.
+          if (this.options.auditBarrier) session.holdWritesUntil(this.options.auditBarrier());
           return;
         case 'query_sm':
         case 'cancel_sm':

@@ -120,6 +120,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       store,
       sandbox: (carrier) => createSandbox(carrier, logger),
       auditFull: () => store.outbox.isFull() || (recorder?.isFull() ?? false),
+      ...(recorder ? { auditBarrier: () => recorder!.flush() } : {}),
     });
   } catch (error) {
     await publisher?.stop().catch(() => undefined);

@@ -338,6 +338,15 @@ export class SmppSession extends EventEmitter<SessionEvents> {
     return this.track(sequence, header.commandId, patchSequence(frame, sequence));
   }
 
+  /**
+   * Holds this session's outgoing PDUs (already queued and later ones) until `barrier` settles,
+   * at most `maxMs`; order is kept. Used to make an audit record durable before the answer it
+   * records leaves. Closing the session still flushes what is queued.
+   */
+  holdWritesUntil(barrier: Promise<unknown>, maxMs = 5_000): void {
+    if (!this.isClosed) this.writer.holdUntil(barrier, maxMs);
+  }
+
   /** Sends outbind or alert_notification, which have no response. false when the session is closed. */
   notify(pdu: PduOf<OneWayCommand>): boolean {
     if (!ONE_WAY.has(pdu.command)) throw new SessionError('INVALID_ARGUMENT', `notify() does not send ${pdu.command}`);

@@ -11,6 +11,8 @@ export class CoalescingWriter {
   private queuedBytes = 0;
   private scheduled = false;
   private congestedFlag = false;
+  private holds = 0;
+  private flushDeferred = false;
   private readonly flushBound = (): void => this.flush();
 
   constructor(
@@ -45,6 +47,30 @@ export class CoalescingWriter {
     }
   }
 
+  /**
+   * Keeps everything queued so far, and anything queued later, off the wire until `barrier`
+   * settles (or `maxMs` passes, so a stuck barrier cannot stall the session for ever). The
+   * proxy uses it to put an answer on the wire only once the audit record of that answer is
+   * durable, so no crash can leave a customer holding an ESME_ROK the audit trail never saw.
+   */
+  holdUntil(barrier: Promise<unknown>, maxMs: number): void {
+    this.holds++;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      clearTimeout(timer);
+      this.holds--;
+      if (this.holds === 0 && this.flushDeferred) {
+        this.flushDeferred = false;
+        this.flush();
+      }
+    };
+    const timer = setTimeout(release, maxMs);
+    timer.unref();
+    barrier.then(release, release);
+  }
+
   /** Removes and returns everything queued, for a final write before the socket is ended. */
   takeAll(): Buffer | undefined {
     if (this.queue.length === 0) return undefined;
@@ -56,6 +82,10 @@ export class CoalescingWriter {
 
   private flush(): void {
     this.scheduled = false;
+    if (this.holds > 0) {
+      this.flushDeferred = true;
+      return;
+    }
     const data = this.takeAll();
     if (data === undefined || this.socket.destroyed || this.socket.writableEnded) return;
     const accepted = this.socket.write(data);
