@@ -1,5 +1,6 @@
 import type { BindEvent, BindRejectedEvent, CarrierStateEvent, FailoverEvent, ProxyEventMap, ProxyEvents } from '../broker/events.js';
 import { neverThrows } from './guard.js';
+import { bindRefusalLabel } from './labels.js';
 import type { Logger } from './logger.js';
 
 export interface EventLogOptions {
@@ -31,7 +32,11 @@ export function attachEventLogs(events: ProxyEvents, logger: Logger, options: Ev
   };
 
   const onBindRejected = (e: BindRejectedEvent): void => {
-    log.info({ systemId: e.systemId, remote: e.remote, reason: e.reason }, 'ESME bind refused');
+    const fields = { systemId: e.systemId, remote: e.remote, reason: e.reason };
+    // A locked-out client retrying would write a line per attempt; the lockout itself was logged
+    // when the failure that caused it was, and smpp_bind_rejections_total counts every attempt.
+    if (bindRefusalLabel(e.reason) === 'locked_out') log.debug(fields, 'ESME bind refused');
+    else log.info(fields, 'ESME bind refused');
   };
 
   // The pool reports its state on every bind change; only a change of what operators see is logged.

@@ -146,12 +146,22 @@ describe('failover folding', () => {
     expect(capture.lines().filter((l) => l.msg === 'failover')).toHaveLength(4);
   });
 
+  it('logs refusals of a locked-out client at debug only, so retries cannot flood the log', () => {
+    const capture = captureLogger('info');
+    const events = new ProxyEvents();
+    const detach = attachEventLogs(events, capture.logger);
+    for (let i = 0; i < 3; i++) events.emit('bind_rejected', { systemId: 'acme', remote: '203.0.113.9', reason: 'client locked out after failed binds', at: 0 });
+    events.emit('bind_rejected', { systemId: 'acme', remote: '203.0.113.9', reason: 'wrong password', at: 0 });
+    detach();
+    expect(capture.lines().map((l) => l.reason)).toEqual(['wrong password']);
+  });
+
   it('does not let a failing logger throw into the emitter', () => {
     const events = new ProxyEvents();
     const fail = (): never => {
       throw new Error('log sink gone');
     };
-    const broken = { child: () => ({ info: fail, warn: fail }) } as unknown as Logger;
+    const broken = { child: () => ({ debug: fail, info: fail, warn: fail }) } as unknown as Logger;
     const detach = attachEventLogs(events, broken, { failoverIntervalMs: 0 });
     expect(() => failover(events)).not.toThrow();
     expect(() => events.emit('bind', { side: 'esme', peer: 'acme', sessionId: 's', bindType: 'transceiver', remote: 'x', up: true, at: 0 })).not.toThrow();
