@@ -23,6 +23,8 @@ let late: CarrierSimulator;
 let alpha: CarrierSimulator;
 let beta: CarrierSimulator;
 let flaky: CarrierSimulator;
+let narrow: CarrierSimulator;
+let metered: CarrierSimulator;
 let running: RunningProxy;
 let esme: TestEsme;
 
@@ -36,6 +38,8 @@ beforeAll(async () => {
   alpha = await startCarrier('alpha');
   beta = await startCarrier('beta');
   flaky = await startCarrier('flaky');
+  narrow = await startCarrier('narrow', { responseDelayMs: 300 });
+  metered = await startCarrier('metered');
   const config = makeConfig({
     accounts: { acme: account() },
     carriers: {
@@ -43,6 +47,8 @@ beforeAll(async () => {
       alpha: remoteCarrier(alpha, 'alpha', { response_timeout: '400ms', circuit_breaker: NO_BREAKER }),
       beta: remoteCarrier(beta, 'beta', { circuit_breaker: NO_BREAKER }),
       flaky: remoteCarrier(flaky, 'flaky', { circuit_breaker: { failures: 2, cooldown: '1m' } }),
+      narrow: remoteCarrier(narrow, 'narrow', { window: 1, circuit_breaker: NO_BREAKER }),
+      metered: remoteCarrier(metered, 'metered', { throughput: 2, circuit_breaker: NO_BREAKER }),
     },
     routes: [
       {
@@ -62,9 +68,20 @@ beforeAll(async () => {
           { carrier: 'beta', cost: 0.01 },
         ],
       },
+      {
+        name: 'fr',
+        prefix: ['33'],
+        carriers: [
+          { carrier: 'narrow', cost: 0.001 },
+          { carrier: 'beta', cost: 0.01 },
+        ],
+      },
+      { name: 'de', prefix: ['49'], carriers: [{ carrier: 'metered', cost: 0.001 }] },
     ],
   });
-  running = await startProxy(config, { waitForCarriers: ['alpha', 'beta', 'flaky'] });
+  // Carriers here accept messages whose response the proxy never sees (lost sessions, timeouts);
+  // their receipts match nothing, and a short hold keeps them from delaying the final stop.
+  running = await startProxy(config, { waitForCarriers: ['alpha', 'beta', 'flaky', 'narrow', 'metered'], earlyReceiptHoldMs: 300 });
   esme = await TestEsme.bind(running.port, 'acme');
 });
 
@@ -176,5 +193,25 @@ describe('failover', () => {
     expect((await esme.submit(us)).status).toBe(Status.ESME_ROK);
     expect(flaky.stats.submitsReceived).toBe(2);
     expect(beta.stats.submitsReceived).toBe(beforeBeta + 1);
+  });
+
+  it('fails over when the cheapest carrier has no window left', async () => {
+    const fr = { destination_addr: '33612345678' };
+    const betaBefore = beta.stats.submitsReceived;
+    const [first, second] = await Promise.all([esme.submit(fr), esme.submit(fr)]);
+    expect([first.status, second.status]).toEqual([Status.ESME_ROK, Status.ESME_ROK]);
+    expect(narrow.stats.submitsReceived).toBe(1);
+    expect(beta.stats.submitsReceived).toBe(betaBefore + 1);
+  });
+
+  it('answers ESME_RTHROTTLED when every candidate is over its own throughput limit', async () => {
+    const de = { destination_addr: '4915112345678' };
+    const statuses = await Promise.all(Array.from({ length: 8 }, () => esme.submit(de).then((r) => r.status)));
+    const ok = statuses.filter((s) => s === Status.ESME_ROK).length;
+    expect(ok).toBeGreaterThanOrEqual(2);
+    expect(statuses.filter((s) => s === Status.ESME_RTHROTTLED).length).toBe(8 - ok);
+    expect(ok).toBeLessThan(8);
+    // The proxy held the excess back itself: the carrier saw only what it accepted.
+    expect(metered.stats.submitsReceived).toBe(ok);
   });
 });
