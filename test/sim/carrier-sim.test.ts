@@ -69,6 +69,8 @@ describe('receipts', () => {
     expect([...findTlv(receipt.tlvs, TlvTag.network_error_code)!.value]).toEqual([3, 0, 5]);
     const text = receipt.body.short_message.toString('latin1');
     expect(text).toMatch(/^id:1A2B3C4D sub:001 dlvrd:000 submit date:\d{10} done date:\d{10} stat:UNDELIV err:005 text:Your code is 123456,$/);
+    // The ESME has answered; the simulator counts the receipt once that answer has reached it.
+    await sim.waitForReceipts(1, 5_000);
     expect(sim.stats).toMatchObject({ receiptsCreated: 1, receiptsSent: 1, receiptsAcknowledged: 1, receiptsPending: 0 });
     expect(sim.receipts[0]).toMatchObject({ messageId: resp.body.message_id, stat: 'UNDELIV', attempt: 1, status: Status.ESME_ROK });
   });
