@@ -167,6 +167,7 @@ export class DeliveryFlow {
   private async drain(account: string): Promise<void> {
     const { queues, registry } = this.deps;
     const flying = this.inFlightOf(account);
+    const window = this.deps.config.accounts[account]?.window;
     while (!this.stopped && registry.hasReceiver(account)) {
       const items = (await queues.peek(account, flying.size + PEEK_BATCH)).filter((i) => !flying.has(i.id));
       if (items.length === 0) {
@@ -174,7 +175,7 @@ export class DeliveryFlow {
         return;
       }
       for (const item of items) {
-        const session = registry.receiver(account);
+        const session = registry.receiver(account, window);
         if (session === undefined) return; // windows full: a completion kicks us again
         const pending = session.requestRaw(item.pdu);
         if (pending === null) {

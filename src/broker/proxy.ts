@@ -308,8 +308,11 @@ export class SmppProxy {
 
   private esmeSessionOptions(): Omit<SessionOptions, 'role'> {
     const s = this.config.server;
+    // The account is known only after the bind, so every session gets the largest window any
+    // account has, and deliveries keep each account to its own (EsmeRegistry.receiver).
+    const windowSize = Math.max(s.window, ...Object.values(this.config.accounts).map((a) => a.window));
     return {
-      windowSize: s.window,
+      windowSize,
       responseTimeoutMs: s.responseTimeout,
       enquireLinkIntervalMs: s.enquireLinkInterval,
       inactivityTimeoutMs: s.inactivityTimeout,

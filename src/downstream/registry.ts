@@ -48,14 +48,18 @@ export class EsmeRegistry {
     return (this.byAccount.get(account) ?? []).some((s) => isReceiving(s));
   }
 
-  /** A receiving session with window space, rotating between them; undefined when none has room. */
-  receiver(account: string): SmppSession | undefined {
+  /**
+   * A receiving session with window space, rotating between them; undefined when none has room.
+   * `window` caps the requests outstanding on one session below the session's own window (the
+   * account's window, when the listener's sessions are sized for the largest one).
+   */
+  receiver(account: string, window = Infinity): SmppSession | undefined {
     const list = this.byAccount.get(account);
     if (!list || list.length === 0) return undefined;
     const start = this.cursor.get(account) ?? 0;
     for (let i = 0; i < list.length; i++) {
       const s = list[(start + i) % list.length]!;
-      if (isReceiving(s) && s.canRequest) {
+      if (isReceiving(s) && s.canRequest && s.pendingRequests < window) {
         this.cursor.set(account, (start + i + 1) % list.length);
         return s;
       }
