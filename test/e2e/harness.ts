@@ -185,8 +185,8 @@ export async function waitForUnbound(proxy: SmppProxy, carrier: string, timeoutM
 // ---------------------------------------------------------------------------------- ESMEs
 
 export type Delivery = IncomingRequestOf<'deliver_sm'>;
-/** Decides the deliver_sm_resp status for each delivery an ESME receives. */
-export type DeliveryAnswer = (delivery: Delivery, index: number) => number;
+/** Decides the deliver_sm_resp status for each delivery an ESME receives; undefined leaves it for the test to answer. */
+export type DeliveryAnswer = (delivery: Delivery, index: number) => number | undefined;
 
 /**
  * A customer's ESME bound to the proxy with our own session layer. It records every deliver_sm
@@ -206,7 +206,8 @@ export class TestEsme {
       const delivery = req as Delivery;
       const index = this.deliveries.length;
       this.deliveries.push(delivery);
-      delivery.respond(this.answer(delivery, index), { message_id: '' });
+      const status = this.answer(delivery, index);
+      if (status !== undefined) delivery.respond(status, { message_id: '' });
       for (const wake of [...this.waiters]) wake();
     });
   }

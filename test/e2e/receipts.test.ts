@@ -62,7 +62,7 @@ beforeAll(async () => {
   routes.push({ name: 'uk', prefix: ['447'], carriers: [{ carrier: 'slow', cost: 0.01 }] });
 
   const config = makeConfig({
-    accounts: { acme: account(), later: account(), picky: account(), refuser: account() },
+    accounts: { acme: account(), later: account(), picky: account(), refuser: account(), narrow: account({ window: 2 }) },
     carriers,
     routes,
   });
@@ -169,6 +169,26 @@ describe('delivery to the account', () => {
     expect(dead!.reason).toContain('ESME_RX_P_APPN');
     expect(store.queues.depth('refuser')).toBe(0);
     expect(esme.deliveries).toHaveLength(1);
+  });
+
+  it("keeps no more receipts outstanding on a session than the account's window", async () => {
+    const tx = await TestEsme.bind(running.port, 'narrow', { bindType: 'transmitter' });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await submitOk(tx, `44710090020${i}`));
+    const store = running.proxy.storeHandle;
+    await waitFor(() => store.queues.depth('narrow') === 5, 'five queued receipts');
+    // This receiver answers nothing by itself: the test answers.
+    const rx = await TestEsme.bind(running.port, 'narrow', { bindType: 'receiver', answer: () => undefined });
+    await rx.waitForDeliveries(2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(rx.deliveries).toHaveLength(2);
+    for (let answered = 0; answered < 5; answered++) {
+      const next = await rx.waitForDeliveries(answered + 1);
+      next[answered]!.respond(Status.ESME_ROK, { message_id: '' });
+      expect(rx.deliveries.length - (answered + 1)).toBeLessThanOrEqual(2);
+    }
+    await waitFor(() => store.queues.depth('narrow') === 0, 'the queue to drain');
+    expect(rx.deliveries.map((d) => readReceiptView(d)?.tlvId).sort()).toEqual([...ids].sort());
   });
 
   it('never sends one account the receipts of another', async () => {
