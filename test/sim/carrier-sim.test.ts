@@ -208,7 +208,7 @@ describe('submit behaviour', () => {
       port: sim.port,
       bindType: 'transceiver',
       bind: { system_id: ACCOUNT.systemId, password: ACCOUNT.password },
-      session: { enquireLinkIntervalMs: 0, responseTimeoutMs: 150 },
+      session: { enquireLinkIntervalMs: 0, responseTimeoutMs: 1_000 },
     });
     track(() => session.close());
     await expect(session.request(submitSm())).rejects.toMatchObject({ code: 'RESPONSE_TIMEOUT' });

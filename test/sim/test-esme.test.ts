@@ -50,7 +50,8 @@ describe('TestEsme', () => {
 
   it('reports refusals and missing responses instead of throwing', async () => {
     const sim = await startSim({ failure: { everyNth: 1, status: Status.ESME_RMSGQFUL } });
-    const esme = await connectEsme(sim.port, { responseTimeoutMs: 100 });
+    // Long enough for a loaded machine to answer the refusal; the silent submit then waits it out.
+    const esme = await connectEsme(sim.port, { responseTimeoutMs: 1_000 });
     expect(await esme.submit(message)).toMatchObject({ ok: false, parts: [{ status: Status.ESME_RMSGQFUL, messageId: undefined }] });
     sim.configure({ silent: true });
     const silent = await esme.submit(message);
