@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Status } from '../../src/smpp/index.js';
+import { findTlv, Status, TlvTag } from '../../src/smpp/index.js';
 import { UNMATCHED_ACCOUNT } from '../../src/broker/deliveries.js';
 import { account, cleanupAll, makeConfig, readReceiptView, receiptFor, startProxy, TestEsme, waitFor, type RunningProxy } from './harness.js';
 import { receiptPdu, ScriptedCarrier, submitResp, type SubmitScript } from './scripted-carrier.js';
@@ -58,6 +58,19 @@ describe('receipt ahead of its submit_sm_resp', () => {
     const resp = await esme.submit();
     const proxyId = resp.body.message_id!;
     const delivery = await esme.waitForDelivery(receiptFor(proxyId), 5_000);
+    expect(readReceiptView(delivery)).toEqual({ tlvId: proxyId, textId: proxyId, stat: 'DELIVRD' });
+  });
+
+  it('moves a receipt text that the longer proxy id pushes past 254 octets into message_payload', async () => {
+    const head = 'id:1 sub:001 dlvrd:001 submit date:2611220200 done date:2611220201 stat:DELIVRD err:000 text:';
+    const text = head + 'x'.repeat(250 - head.length);
+    carrier.script = (submit, c) => [submitResp(submit, '1'), receiptPdu(c.sequence(), { textId: '1', tlvId: '1', text })];
+    const resp = await esme.submit();
+    const proxyId = resp.body.message_id!;
+    const delivery = await esme.waitForDelivery(receiptFor(proxyId), 5_000);
+    expect(delivery.pdu.body.short_message.length).toBe(0);
+    const payload = findTlv(delivery.pdu.tlvs, TlvTag.message_payload)!.value.toString('latin1');
+    expect(payload).toBe(text.replace('id:1 ', `id:${proxyId} `));
     expect(readReceiptView(delivery)).toEqual({ tlvId: proxyId, textId: proxyId, stat: 'DELIVRD' });
   });
 

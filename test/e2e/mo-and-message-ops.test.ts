@@ -184,6 +184,30 @@ describe('query_sm and cancel_sm', () => {
     expect((await request(acme, cancel(proxyId))).status).toBe(Status.ESME_RCANCELFAIL);
   });
 
+  it('forwards replace_sm with the carrier id and the rewritten sender', async () => {
+    alpha.configure({ failure: { everyNth: 1, status: Status.ESME_RMSGQFUL } });
+    const proxyId = await submitAccepted(acme);
+    alpha.configure({ failure: null });
+    const carrierId = beta.submits.at(-1)!.messageId!;
+    const replace = makePdu('replace_sm', {
+      message_id: proxyId,
+      source_addr_ton: 5,
+      source_addr_npi: 0,
+      source_addr: 'ACME',
+      schedule_delivery_time: '',
+      validity_period: '',
+      registered_delivery: 1,
+      sm_default_msg_id: 0,
+      short_message: Buffer.from('replaced text'),
+    });
+    const resp = await acme.session.request(replace)!;
+    expect(resp.status).toBe(Status.ESME_ROK);
+    const forwarded = beta.received.filter((r) => r.command === 'replace_sm').at(-1)!.pdu as PduOf<'replace_sm'>;
+    expect(forwarded.body.message_id).toBe(carrierId);
+    expect(forwarded.body.source_addr).toBe('ACMEBETA');
+    expect(forwarded.body.short_message.toString()).toBe('replaced text');
+  });
+
   it("answers ESME_RINVMSGID for another account's proxy id or an unknown one, without asking a carrier", async () => {
     const proxyId = await submitAccepted(acme);
     const queries = alpha.stats.queries + beta.stats.queries;

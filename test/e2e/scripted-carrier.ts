@@ -130,12 +130,14 @@ export interface ReceiptSpec {
   from?: string;
   to?: string;
   extraTlvs?: Tlv[];
+  /** The whole receipt text; default the Appendix B text with textId and stat. */
+  text?: string;
 }
 
 /** A delivery receipt deliver_sm the way carriers write them (Appendix B text, optional TLVs). */
 export function receiptPdu(sequence: number, spec: ReceiptSpec): PduOf<'deliver_sm'> {
   const stat = spec.stat ?? 'DELIVRD';
-  const text = formatReceiptText({ id: spec.textId, submitDate: '2611220200', doneDate: '2611220201', stat, text: 'hello' });
+  const text = spec.text ?? formatReceiptText({ id: spec.textId, submitDate: '2611220200', doneDate: '2611220201', stat, text: 'hello' });
   const tlvs: Tlv[] = [];
   if (spec.tlvId !== undefined) tlvs.push(cstringTlv(TlvTag.receipted_message_id, spec.tlvId));
   tlvs.push(integerTlv(TlvTag.message_state, stat === 'DELIVRD' ? MessageState.DELIVERED : MessageState.UNDELIVERABLE));
