@@ -1,0 +1,263 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { pino } from 'pino';
+import { stringify } from 'yaml';
+import { startRuntime, type Runtime } from '../../src/cli/start.js';
+import { parseConfig, type Config } from '../../src/config/index.js';
+import type { SmppSession } from '../../src/session/index.js';
+import { CarrierSimulator } from '../../src/sim/carrier-sim.js';
+
+/**
+ * Shared pieces of the audit end-to-end tests: the real runtime (store, recorder, publisher,
+ * proxy) against a real nats-server and simulated carriers on loopback, plus tallies of what
+ * each SMPP peer saw, so the stream can be compared with the traffic that actually happened.
+ */
+
+/** Everything a test file opened, closed in reverse order by cleanupAll(). */
+const opened: Array<() => Promise<void> | void> = [];
+
+export function track(cleanup: () => Promise<void> | void): void {
+  opened.push(cleanup);
+}
+
+export async function cleanupAll(): Promise<void> {
+  for (const task of opened.splice(0).reverse()) {
+    try {
+      await task();
+    } catch {
+      // One failed cleanup must not leave the rest open.
+    }
+  }
+}
+
+export const silentLogger = pino({ level: 'silent' });
+
+export const PREFIX = 'smpp';
+export const CARRIER_PASSWORD = 'carpw';
+export const ESME_PASSWORD = 'esmepw';
+
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  track(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls instead of sleeping a fixed time, so a loaded machine is slower rather than flaky. */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** A carrier simulator that only accepts the credentials carrierSection() writes into the config. */
+export async function startCarrier(systemId: string, receiptDelayMs = 20): Promise<CarrierSimulator> {
+  const sim = new CarrierSimulator({
+    accounts: [{ systemId, password: CARRIER_PASSWORD }],
+    receiptDelayMs,
+    receiptRetryMs: 500,
+    // The simulator never sends enquire_link of its own, so every enquire_link on a carrier
+    // bind is the proxy's and the simulator's received log counts them.
+    session: { enquireLinkIntervalMs: 0 },
+  });
+  await sim.start();
+  track(() => sim.stop());
+  return sim;
+}
+
+export interface CarrierSpec {
+  name: string;
+  sim: CarrierSimulator;
+  sessions?: number;
+}
+
+export interface RouteSpec {
+  name: string;
+  prefix: string;
+  carrier: string;
+  cost: number;
+}
+
+export interface AuditConfigOptions {
+  natsUrl: string;
+  storePath: string;
+  streamName: string;
+  accounts: readonly string[];
+  carriers: readonly CarrierSpec[];
+  routes: readonly RouteSpec[];
+  /** The proxy's enquire_link towards carriers and ESMEs; a few happen during a run. */
+  enquireLinkInterval?: string;
+  /** Below enquireLinkInterval; default 1500ms. */
+  responseTimeout?: string;
+  /** The proxy's SMPP listener; default a free port. */
+  listenPort?: number;
+  logLevel?: string;
+}
+
+/** The YAML document of a proxy that publishes to the given NATS server. */
+export function auditConfigDocument(o: AuditConfigOptions): Record<string, unknown> {
+  const keepalive = o.enquireLinkInterval ?? '2s';
+  // A keepalive must be answered before the next is due, so the response timeout follows it.
+  const responseTimeout = o.responseTimeout ?? '1500ms';
+  return {
+    server: { listen: `127.0.0.1:${o.listenPort ?? 0}`, system_id: 'AUDITPROXY', enquire_link_interval: keepalive, response_timeout: responseTimeout, window: 100 },
+    admin: { listen: false },
+    store: { path: o.storePath },
+    nats: {
+      enabled: true,
+      servers: [o.natsUrl],
+      subject_prefix: PREFIX,
+      stream: { name: o.streamName, duplicate_window: '2m' },
+    },
+    log: { level: o.logLevel ?? 'silent' },
+    accounts: Object.fromEntries(
+      o.accounts.map((name) => [name, { password: ESME_PASSWORD, allowed_ips: ['127.0.0.0/8'], max_binds: 4, window: 100 }]),
+    ),
+    carriers: Object.fromEntries(
+      o.carriers.map((c) => [
+        c.name,
+        {
+          host: '127.0.0.1',
+          port: c.sim.port,
+          system_id: c.name,
+          password: CARRIER_PASSWORD,
+          sessions: c.sessions ?? 1,
+          window: 100,
+          enquire_link_interval: keepalive,
+          reconnect: { initial: '50ms', max: '500ms' },
+          response_timeout: responseTimeout,
+        },
+      ]),
+    ),
+    routes: o.routes.map((r) => ({ name: r.name, prefix: [r.prefix], carriers: [{ carrier: r.carrier, cost: r.cost }] })),
+  };
+}
+
+export function auditConfig(o: AuditConfigOptions): Config {
+  return parseConfig(stringify(auditConfigDocument(o)), 'audit-e2e.yaml');
+}
+
+/** startRuntime as `smpp-proxy start` runs it, once every carrier bind is up. */
+export async function startAuditRuntime(config: Config): Promise<{ runtime: Runtime; port: number }> {
+  const runtime = await startRuntime(config, silentLogger);
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await runtime.stop();
+  };
+  track(stop);
+  const port = runtime.proxy.addresses.smpp?.port;
+  if (port === undefined) throw new Error('the proxy has no plain SMPP listener');
+  const carriers = Object.values(config.carriers);
+  await waitFor(
+    () => carriers.every((c) => runtime.proxy.pools.get(c.name)?.health().bound === true),
+    'every carrier bound',
+  );
+  return { runtime: { ...runtime, stop }, port };
+}
+
+/** Resolves once the outbox is empty and nothing is awaiting a JetStream acknowledgement. */
+export async function waitForDrain(runtime: Runtime, timeoutMs = 30_000): Promise<void> {
+  const publisher = runtime.publisher;
+  if (publisher === undefined) throw new Error('the runtime has no publisher: nats is disabled');
+  await waitFor(() => publisher.stats.depth === 0 && publisher.stats.inFlight === 0, 'the audit outbox to drain', timeoutMs);
+}
+
+// ------------------------------------------------------------------------------ peer tallies
+
+/** PDUs one session saw, by "<in|out>.<command>", plus every frame it sent. */
+export class PduTally {
+  readonly counts = new Map<string, number>();
+  /**
+   * Frames this side wrote, base64, by "<command>:<sequence>": a response carries the peer's
+   * sequence number, which may equal one of our own requests'.
+   */
+  readonly sentFrames = new Map<string, string>();
+
+  static attach(session: SmppSession): PduTally {
+    const tally = new PduTally();
+    session.on('pdu_in', (info) => tally.add('in', String(info.command)));
+    session.on('pdu_out', (info) => {
+      tally.add('out', String(info.command));
+      tally.sentFrames.set(`${String(info.command)}:${info.sequence}`, info.frame.toString('base64'));
+    });
+    return tally;
+  }
+
+  add(direction: 'in' | 'out', command: string): void {
+    const key = `${direction}.${command}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  get(direction: 'in' | 'out', command: string): number {
+    return this.counts.get(`${direction}.${command}`) ?? 0;
+  }
+}
+
+/** The proxy's view of an ESME's session is the mirror of the ESME's own: its in is our out. */
+export function esmeSubjects(account: string, tallies: readonly PduTally[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tally of tallies) {
+    for (const [key, count] of tally.counts) {
+      const [direction, command] = key.split('.') as ['in' | 'out', string];
+      const proxyDirection = direction === 'in' ? 'out' : 'in';
+      const subject = `${PREFIX}.pdu.esme.${account}.${proxyDirection}.${command}`;
+      out.set(subject, (out.get(subject) ?? 0) + count);
+    }
+  }
+  return out;
+}
+
+/**
+ * What a carrier simulator saw, as the subjects of the proxy's carrier side. It records every
+ * PDU it received; what it sent is known from its counters: one submit_sm_resp per answered
+ * submit, one deliver_sm per receipt attempt, one enquire_link_resp per enquire_link (it sends
+ * none of its own, see startCarrier).
+ */
+export function carrierSubjects(carrier: string, sim: CarrierSimulator): Map<string, number> {
+  const out = new Map<string, number>();
+  const add = (direction: 'in' | 'out', command: string, count: number): void => {
+    if (count === 0) return;
+    const subject = `${PREFIX}.pdu.carrier.${carrier}.${direction}.${command}`;
+    out.set(subject, (out.get(subject) ?? 0) + count);
+  };
+  const received = new Map<string, number>();
+  for (const record of sim.received) received.set(record.command, (received.get(record.command) ?? 0) + 1);
+  for (const [command, count] of received) {
+    // The bind itself is not a PDU event: sessions report PDUs from the moment they are bound.
+    if (command.startsWith('bind_')) continue;
+    add('out', command, count);
+  }
+  add('in', 'submit_sm_resp', sim.submits.filter((s) => s.status !== undefined).length);
+  add('in', 'deliver_sm', sim.stats.receiptsSent);
+  add('in', 'enquire_link_resp', received.get('enquire_link') ?? 0);
+  return out;
+}
+
+export function mergeCounts(...maps: ReadonlyMap<string, number>[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const map of maps) for (const [key, count] of map) out.set(key, (out.get(key) ?? 0) + count);
+  return out;
+}
+
+// ------------------------------------------------------------------------------ the stream
+
+/** Messages per subject in the stream, from the server's own bookkeeping. */
+export async function streamSubjectCounts(nc: NatsConnection, stream: string, filter = `${PREFIX}.>`): Promise<Map<string, number>> {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(stream, { subjects_filter: filter });
+  return new Map(Object.entries(info.state.subjects ?? {}));
+}
+
+/** Sorted entries, so a failed comparison prints a readable diff. */
+export function sortedEntries(map: ReadonlyMap<string, number>): Array<[string, number]> {
+  return [...map].sort(([a], [b]) => a.localeCompare(b));
+}
