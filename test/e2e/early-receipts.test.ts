@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTlv, Status, TlvTag } from '../../src/smpp/index.js';
 import { UNMATCHED_ACCOUNT } from '../../src/broker/deliveries.js';
-import { account, cleanupAll, makeConfig, readReceiptView, receiptFor, startProxy, TestEsme, waitFor, type RunningProxy } from './harness.js';
+import { account, cleanupAll, makeConfig, readReceiptView, receiptFor, startProxy, tempDir, TestEsme, waitFor, type RunningProxy } from './harness.js';
 import { receiptPdu, ScriptedCarrier, submitResp, type SubmitScript } from './scripted-carrier.js';
 
 /**
@@ -112,3 +112,46 @@ describe('receipt for an id the proxy never gave', () => {
     expect(dead!.reason).toContain('99999');
   });
 });
+
+describe('receipts ahead of their responses, many at once, on the durable store', () => {
+  let carrier: ScriptedCarrier;
+  let running: RunningProxy;
+
+  beforeAll(async () => {
+    let next = 0xabc000;
+    carrier = await ScriptedCarrier.start((submit, c) => {
+      const id = (next++).toString(16).toUpperCase();
+      return [receiptPdu(c.sequence(), { textId: id.toLowerCase() }), submitResp(submit, id)];
+    });
+    const config = makeConfig(
+      {
+        accounts: { acme: account() },
+        carriers: {
+          scripted: { host: '127.0.0.1', port: carrier.port, system_id: 'proxy', password: 'pw', window: 100 },
+        },
+        routes: [{ name: 'all', prefix: [''], carriers: [{ carrier: 'scripted', cost: 0.01 }] }],
+      },
+      await tempDir('smpp-proxy-e2e-'),
+    );
+    running = await startProxy(config, { earlyReceiptHoldMs: 20_000, durable: true });
+  });
+  afterAll(cleanupAll);
+
+  it('maps every one of 200 receipts to its own proxy id', async () => {
+    const esme = await TestEsme.bind(running.port, 'acme');
+    const ids: string[] = [];
+    for (let batch = 0; batch < 4; batch++) {
+      const resps = await Promise.all(Array.from({ length: 50 }, () => esme.submit()));
+      for (const r of resps) {
+        expect(r.status).toBe(Status.ESME_ROK);
+        ids.push(r.body.message_id!);
+      }
+    }
+    await esme.waitForDeliveries(200, 15_000);
+    const received = esme.deliveries.map((d) => readReceiptView(d)!);
+    expect(received.map((v) => v.textId).sort()).toEqual([...ids].sort());
+    await waitFor(() => running.proxy.storeHandle.queues.depth('acme') === 0, 'the queue to drain');
+    expect(await running.proxy.storeHandle.queues.deadLetters()).toHaveLength(0);
+  });
+});
+

@@ -194,7 +194,8 @@ export type DeliveryAnswer = (delivery: Delivery, index: number) => number | und
  */
 export class TestEsme {
   readonly deliveries: Delivery[] = [];
-  private readonly waiters = new Set<() => void>();
+  /** Called with each new delivery. */
+  private readonly waiters = new Set<(delivery: Delivery) => void>();
   answer: DeliveryAnswer = () => Status.ESME_ROK;
 
   private constructor(readonly session: SmppSession) {
@@ -208,7 +209,7 @@ export class TestEsme {
       this.deliveries.push(delivery);
       const status = this.answer(delivery, index);
       if (status !== undefined) delivery.respond(status, { message_id: '' });
-      for (const wake of [...this.waiters]) wake();
+      for (const wake of [...this.waiters]) wake(delivery);
     });
   }
 
@@ -273,12 +274,12 @@ export class TestEsme {
     const found = this.deliveries.find(match);
     if (found !== undefined) return found;
     return new Promise<Delivery>((resolve, reject) => {
-      const check = (): void => {
-        const hit = this.deliveries.find(match);
-        if (hit === undefined) return;
+      // Only the newcomer is looked at: the ones before it were checked already.
+      const check = (delivery: Delivery): void => {
+        if (!match(delivery)) return;
         clearTimeout(timer);
         this.waiters.delete(check);
-        resolve(hit);
+        resolve(delivery);
       };
       const timer = setTimeout(() => {
         this.waiters.delete(check);
