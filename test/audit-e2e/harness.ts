@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
+import { expect } from 'vitest';
 import { stringify } from 'yaml';
 import { startRuntime, type Runtime } from '../../src/cli/start.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import type { SmppSession } from '../../src/session/index.js';
 import { CarrierSimulator } from '../../src/sim/carrier-sim.js';
+import { countBy, readStream, type StoredEvent } from '../audit/stream-reader.js';
 
 /**
  * Shared pieces of the audit end-to-end tests: the real runtime (store, recorder, publisher,
@@ -260,4 +262,64 @@ export async function streamSubjectCounts(nc: NatsConnection, stream: string, fi
 /** Sorted entries, so a failed comparison prints a readable diff. */
 export function sortedEntries(map: ReadonlyMap<string, number>): Array<[string, number]> {
   return [...map].sort(([a], [b]) => a.localeCompare(b));
+}
+
+/**
+ * Waits for the outbox to drain, then reads the whole stream until its per-subject counts equal
+ * `expected()` (what the peers saw). Keepalives go on while the stream is read, so a snapshot
+ * may be a keepalive behind; a missing or duplicated event never lets the two agree, and the
+ * final comparison prints the difference. The server's own per-subject bookkeeping must agree
+ * with what was read, too.
+ */
+export async function readMatchingStream(
+  nc: NatsConnection,
+  stream: string,
+  runtime: Runtime,
+  expected: () => ReadonlyMap<string, number>,
+  timeoutMs = 20_000,
+): Promise<{ stored: StoredEvent[]; counts: Map<string, number> }> {
+  let stored: StoredEvent[] = [];
+  let counts = new Map<string, number>();
+  try {
+    await waitFor(
+      async () => {
+        await waitForDrain(runtime, timeoutMs);
+        stored = await readStream(nc, stream);
+        counts = countBy(stored, (s) => s.subject);
+        return JSON.stringify(sortedEntries(counts)) === JSON.stringify(sortedEntries(expected()));
+      },
+      'the stream to match the traffic',
+      timeoutMs,
+    );
+  } catch (error) {
+    expect(sortedEntries(counts)).toEqual(sortedEntries(expected()));
+    throw error;
+  }
+  const withoutKeepalive = (m: ReadonlyMap<string, number>) => sortedEntries(m).filter(([subject]) => !subject.includes('.enquire_link'));
+  expect(withoutKeepalive(await streamSubjectCounts(nc, stream))).toEqual(withoutKeepalive(counts));
+  return { stored, counts };
+}
+
+/**
+ * Each stored message is one event under its own id, sent as its Nats-Msg-Id, and no id is
+ * missing: one recorder numbers its events with one boot prefix and a counter from 1, so the
+ * counters in the stream must be exactly 1..n for each prefix.
+ */
+export function expectEveryEventOnce(stored: readonly StoredEvent[]): void {
+  expect(stored.filter((s) => s.msgId !== s.json.id)).toEqual([]);
+  expect(new Set(stored.map((s) => s.msgId)).size).toBe(stored.length);
+  const counters = new Map<string, number[]>();
+  for (const s of stored) {
+    const id = s.json.id as string;
+    const cut = id.lastIndexOf('-');
+    const boot = id.slice(0, cut);
+    const list = counters.get(boot) ?? [];
+    list.push(parseInt(id.slice(cut + 1), 36));
+    counters.set(boot, list);
+  }
+  for (const [boot, list] of counters) {
+    list.sort((a, b) => a - b);
+    const gaps = list.filter((n, i) => n !== i + 1).slice(0, 5);
+    expect({ boot, first: list[0], last: list.at(-1), count: list.length, gaps }).toEqual({ boot, first: 1, last: list.length, count: list.length, gaps: [] });
+  }
 }
