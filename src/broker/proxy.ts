@@ -19,7 +19,7 @@ import {
 import { Status, type PduOf } from '../smpp/index.js';
 import { openStore, startSweeper, type Store, type Sweeper } from '../store/index.js';
 import { CarrierPool, type CarrierEndpoint } from '../upstream/carrier-pool.js';
-import { DeliveryFlow } from './deliveries.js';
+import { DeliveryFlow, type CarrierDelivery } from './deliveries.js';
 import { EarlyReceipts } from './early-receipts.js';
 import { ProxyEvents } from './events.js';
 import { forwardMessageOp } from './message-ops.js';
@@ -255,8 +255,20 @@ export class SmppProxy {
       unbindTimeoutMs: this.config.server.unbindTimeout,
       maxPdu: this.config.server.maxPduSize,
     });
-    pool.on('deliver', (req) => this.track(this.deliveries.fromCarrier(pool, req)));
+    pool.on('deliver', (req, session) => this.track(this.fromCarrier(pool, req, session)));
     return pool;
+  }
+
+  /**
+   * A receipt or MO from a carrier. Like a submit's answer, the deliver_sm_resp is held on the
+   * wire until the audit events it settles (the dlr record above all) are durable: once the
+   * carrier has our ESME_ROK it never sends the receipt again, so a crash in between would lose
+   * the record for good.
+   */
+  private async fromCarrier(pool: CarrierPool, req: CarrierDelivery, session: SmppSession): Promise<void> {
+    await this.deliveries.fromCarrier(pool, req);
+    // Still the same turn of the event loop as the answer, so it has not left yet.
+    if (this.options.auditBarrier) session.holdWritesUntil(this.options.auditBarrier());
   }
 
   /**

@@ -28,8 +28,8 @@ export type SendOutcome =
   | { kind: 'failed'; reason: 'timeout' | 'session_lost'; status?: number };
 
 export interface CarrierPoolEvents {
-  /** deliver_sm or data_sm from the carrier: receipts and MO. The listener must respond. */
-  deliver: [IncomingRequestOf<'deliver_sm'> | IncomingRequestOf<'data_sm'>];
+  /** deliver_sm or data_sm from the carrier: receipts and MO. The listener must respond. The session it came on is given so the answer can be held on the wire. */
+  deliver: [IncomingRequestOf<'deliver_sm'> | IncomingRequestOf<'data_sm'>, SmppSession];
 }
 
 export interface CarrierPoolOptions {
@@ -194,7 +194,7 @@ export class CarrierPool extends EventEmitter<CarrierPoolEvents> {
       if (req.command === 'deliver_sm' || req.command === 'data_sm') {
         const delivery = req as IncomingRequestOf<'deliver_sm'> | IncomingRequestOf<'data_sm'>;
         if (this.listenerCount('deliver') === 0) delivery.respond(0x08);
-        else this.emit('deliver', delivery);
+        else this.emit('deliver', delivery, session);
       } else if (!req.responded && (req.command as string) !== 'alert_notification' && (req.command as string) !== 'outbind') {
         // A carrier has no business sending us submits; the state table already refuses most.
         req.respond(0x03);
