@@ -191,7 +191,7 @@ export class Esme {
       const pending = this.session.request(submitPdu(fields, tlvs));
       if (pending !== null) return pending;
       if (this.session.isClosed) throw new Error('the ESME session is closed');
-      await once(this.session, 'drain');
+      await Promise.race([once(this.session, 'drain'), this.session.whenClosed()]);
     }
   }
 
