@@ -78,7 +78,7 @@ function execForm(args: string): string[] {
   return parsed as string[];
 }
 
-type Yaml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Yaml = Record<string, any>;
 
 function compose(): Yaml {
   return parse(read('deploy/docker-compose.yml'), { merge: true }) as Yaml;

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type {
   BindEvent,
   BindRejectedEvent,
@@ -10,6 +10,7 @@ import type {
   RouteEvent,
   SubmitEvent,
 } from '../broker/events.js';
+import { FastCounter, FastHistogram } from './accumulators.js';
 import { neverThrows } from './guard.js';
 import { bindRefusalLabel, commandLabel, failoverReasonLabel, receiptStatLabel, statusLabel } from './labels.js';
 import { readinessOf, readView, type ViewSnapshot } from './readiness.js';
@@ -33,14 +34,11 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 /** Receipts arrive seconds to days after the submit. */
 const RECEIPT_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400];
 
-type Child = { inc(value?: number): void };
-type Observer = { observe(value: number): void };
-
 /**
- * Prometheus metrics of the proxy. Traffic is counted from the event bus, one cheap handler per
- * event: the labelled child of each series is looked up once and cached, so the hot path does a
- * string concatenation and a map lookup per PDU. Gauges (binds, windows, queues, outbox, NATS)
- * are read from the view callbacks when scraped, never maintained on the hot path.
+ * Prometheus metrics of the proxy. Traffic is counted from the event bus: per PDU the handler
+ * builds a key from the raw fields and bumps a plain number in a Map (see accumulators.ts), and
+ * prom-client sees the totals when scraped. Gauges (binds, windows, queues, outbox, NATS) are
+ * read from the view callbacks when scraped, never maintained on the hot path.
  */
 export function createMetrics(options: MetricsOptions): ProxyMetrics {
   // The view is read once at the start of every scrape and sets every gauge, so all gauges of one
@@ -51,45 +49,46 @@ export function createMetrics(options: MetricsOptions): ProxyMetrics {
 
   // ---- traffic, from events ------------------------------------------------------------------
 
-  const pdus = new Counter({
+  const pdus = new FastCounter({
     name: 'smpp_pdus_total',
     help: 'SMPP PDUs by side (esme: customer binds, carrier: upstream binds), peer (account or carrier name), direction, command and command_status.',
-    labelNames: ['side', 'peer', 'direction', 'command', 'status'] as const,
+    labelNames: ['side', 'peer', 'direction', 'command', 'status'],
     registers,
   });
-  const submitDuration = new Histogram({
+  const submitDuration = new FastHistogram({
     name: 'smpp_submit_duration_seconds',
     help: 'From reading an ESME submit_sm/data_sm to writing its response, by account and the status the ESME got.',
-    labelNames: ['account', 'status'] as const,
+    labelNames: ['account', 'status'],
     buckets: LATENCY_BUCKETS,
     registers,
   });
-  const carrierRtt = new Histogram({
+  const carrierRtt = new FastHistogram({
     name: 'smpp_carrier_rtt_seconds',
     help: 'Round trip of a submit at the carrier that answered it (request written to response read).',
-    labelNames: ['carrier'] as const,
+    labelNames: ['carrier'],
     buckets: LATENCY_BUCKETS,
     registers,
   });
-  const receiptLatency = new Histogram({
+  const receiptLatency = new FastHistogram({
     name: 'smpp_receipt_latency_seconds',
     help: 'From accepting a submit to receiving its delivery receipt, by carrier and receipt stat.',
-    labelNames: ['carrier', 'stat'] as const,
+    labelNames: ['carrier', 'stat'],
     buckets: RECEIPT_BUCKETS,
     registers,
   });
-  const routeDecisions = new Counter({
+  const routeDecisions = new FastCounter({
     name: 'smpp_route_decisions_total',
     help: 'Submits sent to a carrier, by route and carrier (a failed-over submit counts once per carrier tried).',
-    labelNames: ['route', 'carrier'] as const,
+    labelNames: ['route', 'carrier'],
     registers,
   });
-  const failovers = new Counter({
+  const failovers = new FastCounter({
     name: 'smpp_failovers_total',
     help: 'Submits moved on from a carrier to the next candidate, by route, the carrier left and why.',
-    labelNames: ['route', 'carrier', 'reason'] as const,
+    labelNames: ['route', 'carrier', 'reason'],
     registers,
   });
+  // Bind events are rare: prom-client's own counters are fast enough for them.
   const binds = new Counter({
     name: 'smpp_bind_events_total',
     help: 'Sessions bound (event=up) and ended (event=down), by side, peer and bind type.',
@@ -103,73 +102,32 @@ export function createMetrics(options: MetricsOptions): ProxyMetrics {
     registers,
   });
 
-  const pduChildren = new Map<string, Child>();
-  const submitChildren = new Map<string, Observer>();
-  const rttChildren = new Map<string, Observer>();
-  const receiptChildren = new Map<string, Observer>();
-  const routeChildren = new Map<string, Child>();
-  const failoverChildren = new Map<string, Child>();
-
+  // Raw codes go into the keys; the label functions run once per new key (see SeriesIndex).
   const onPdu = (e: PduEvent): void => {
-    // Keyed by the label values, not the raw codes, so a peer sending random codes cannot grow the cache.
-    const command = commandLabel(e.commandId);
-    const status = statusLabel(e.status);
-    const key = `${e.side}|${e.peer}|${e.direction}|${command}|${status}`;
-    let child = pduChildren.get(key);
-    if (child === undefined) {
-      child = pdus.labels(e.side, e.peer, e.direction, command, status);
-      pduChildren.set(key, child);
-    }
-    child.inc();
+    pdus.series(`${e.side}|${e.peer}|${e.direction}|${e.commandId}|${e.status}`, () => [
+      e.side,
+      e.peer,
+      e.direction,
+      commandLabel(e.commandId),
+      statusLabel(e.status),
+    ]).value++;
   };
   const onSubmit = (e: SubmitEvent): void => {
-    const status = statusLabel(e.status);
-    const key = `${e.account}|${status}`;
-    let child = submitChildren.get(key);
-    if (child === undefined) {
-      child = submitDuration.labels(e.account, status);
-      submitChildren.set(key, child);
-    }
-    child.observe(e.latencyMs / 1000);
+    submitDuration.series(`${e.account}|${e.status}`, () => [e.account, statusLabel(e.status)]).observe(e.latencyMs / 1000);
     if (e.carrier !== undefined && e.carrierRttMs !== undefined) {
-      let rtt = rttChildren.get(e.carrier);
-      if (rtt === undefined) {
-        rtt = carrierRtt.labels(e.carrier);
-        rttChildren.set(e.carrier, rtt);
-      }
-      rtt.observe(e.carrierRttMs / 1000);
+      const carrier = e.carrier;
+      carrierRtt.series(carrier, () => [carrier]).observe(e.carrierRttMs / 1000);
     }
   };
   const onDlr = (e: DlrEvent): void => {
-    const stat = receiptStatLabel(e.stat);
-    const key = `${e.carrier}|${stat}`;
-    let child = receiptChildren.get(key);
-    if (child === undefined) {
-      child = receiptLatency.labels(e.carrier, stat);
-      receiptChildren.set(key, child);
-    }
-    child.observe(Math.max(0, e.receivedAt - e.submittedAt) / 1000);
+    receiptLatency.series(`${e.carrier}|${e.stat}`, () => [e.carrier, receiptStatLabel(e.stat)]).observe(Math.max(0, e.receivedAt - e.submittedAt) / 1000);
   };
   const onRoute = (e: RouteEvent): void => {
-    const key = `${e.route}|${e.carrier}`;
-    let child = routeChildren.get(key);
-    if (child === undefined) {
-      child = routeDecisions.labels(e.route, e.carrier);
-      routeChildren.set(key, child);
-    }
-    child.inc();
+    routeDecisions.series(`${e.route}|${e.carrier}`, () => [e.route, e.carrier]).value++;
   };
   const onFailover = (e: FailoverEvent): void => {
-    const reason = failoverReasonLabel(e.reason);
-    const key = `${e.route}|${e.fromCarrier}|${reason}`;
-    let child = failoverChildren.get(key);
-    if (child === undefined) {
-      child = failovers.labels(e.route, e.fromCarrier, reason);
-      failoverChildren.set(key, child);
-    }
-    child.inc();
+    failovers.series(`${e.route}|${e.fromCarrier}|${e.reason}`, () => [e.route, e.fromCarrier, failoverReasonLabel(e.reason)]).value++;
   };
-  // Bind events are rare: no cache needed.
   const onBind = (e: BindEvent): void => binds.labels(e.side, e.peer, e.bindType, e.up ? 'up' : 'down').inc();
   const onBindRejected = (e: BindRejectedEvent): void => bindRejections.labels(bindRefusalLabel(e.reason)).inc();
 
