@@ -640,8 +640,10 @@ export class SmppSession extends EventEmitter<SessionEvents> {
       this.shutdown({ code: CloseCode.PEER_UNBOUND, message: 'unbinds crossed' });
       return;
     }
-    // Answer what the application is still working on before unbind_resp ends the session.
-    void this.waitFor(() => this.inbound.size === 0, this.options.unbindTimeoutMs).then(() => {
+    // Before unbind_resp ends the session: answer what the application is still working on, and
+    // let the peer answer our requests already on the wire (it still does in UNBOUND), or they
+    // would fail as lost although their answers were on the way. Bounded by unbindTimeoutMs.
+    void this.waitFor(() => this.inbound.size === 0 && this.window.pending === 0, this.options.unbindTimeoutMs).then(() => {
       if (this.isClosed) return;
       this.answer(pdu, Status.ESME_ROK);
       this.shutdown({ code: CloseCode.PEER_UNBOUND, message: 'peer unbound' });
