@@ -443,6 +443,13 @@ export class SmppProxy {
       switch (req.command) {
         case 'submit_sm':
         case 'data_sm':
+          if (!this.accepting) {
+            // Stopping: new work is turned away at once (retry later, elsewhere), so what is in
+            // flight can finish and each session's unbind goes out as soon as it has, instead
+            // of at the unbind timeout with answers still owed.
+            req.respond(Status.ESME_RMSGQFUL);
+            return;
+          }
           await this.submit.handle(account, req as Parameters<SubmitFlow['handle']>[1]);
           // Still the same turn of the event loop as the answer, so it has not left yet.
           if (this.options.auditBarrier) session.holdWritesUntil(this.options.auditBarrier());
