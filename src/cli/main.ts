@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   send: { summary: 'test ESME: bind, submit, wait for receipts', load: () => import('./send.js') },
   'carrier-sim': { summary: 'standalone carrier (SMSC) simulator', load: () => import('./carrier-sim.js') },
   tail: { summary: 'print audit events from NATS live', load: () => import('./tail.js') },
+  status: { summary: "print a running proxy's binds, windows, queues and NATS state", load: () => import('./status.js') },
   'billing-report': { summary: 'messages, parts and cost per account and carrier from NATS', load: () => import('./billing-report.js') },
   'hash-password': { summary: 'print an scrypt password_hash for the config', load: () => import('./hash-password.js') },
 };

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { openStore } from '../store/index.js';
 import { AuditRecorder, OutboxPublisher, streamSubjects } from '../audit/index.js';
 import { createSandbox } from '../sim/sandbox.js';
+import { startObservability, storeStatsOf } from '../observability/index.js';
 import type { CliIo } from './check.js';
 
 const USAGE = `usage: smpp-proxy start -c FILE | --config FILE [--log-level LEVEL] [--pretty]
@@ -112,7 +113,27 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     recorder.start();
     publisher.start();
   }
-  let proxy: SmppProxy;
+  // Metrics, event logs and the admin listener come up before the proxy, so its first carrier
+  // binds are counted and logged; their views report "not started" until the proxy exists.
+  let proxy: SmppProxy | undefined;
+  let storeOpen = true;
+  let runtime: Runtime | undefined;
+  const observability = await startObservability({
+    events,
+    admin: config.admin,
+    logger,
+    status: () => proxy?.status(),
+    store: () => (storeOpen ? storeStatsOf(store) : undefined),
+    publisher: () => publisher?.stats,
+    reload: async () => {
+      if (runtime === undefined) return { ok: false, problems: ['the proxy is still starting'] };
+      return runtime.reload();
+    },
+  }).catch(async (error: unknown) => {
+    await publisher?.stop().catch(() => undefined);
+    await store.close();
+    throw error;
+  });
   try {
     proxy = await SmppProxy.start(config, {
       logger,
@@ -123,10 +144,12 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       ...(recorder ? { auditBarrier: () => recorder!.flush() } : {}),
     });
   } catch (error) {
+    await observability.close();
     await publisher?.stop().catch(() => undefined);
     await store.close();
     throw error;
   }
+  const running = proxy;
   logger.info(
     { smpp: proxy.addresses.smpp, tls: proxy.addresses.tls, carriers: [...proxy.pools.keys()], nats: config.nats.enabled },
     'smpp-proxy started',
@@ -135,20 +158,20 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const reload = async (): Promise<ReloadResult> => {
     let next: Config;
     try {
-      next = loadConfig(proxy.config.file);
+      next = loadConfig(running.config.file);
     } catch (error) {
       const problems = error instanceof ConfigError ? error.problems.map(formatProblem) : [(error as Error).message];
-      logger.error({ file: proxy.config.file, problems }, 'configuration reload refused: the running configuration stays');
+      logger.error({ file: running.config.file, problems }, 'configuration reload refused: the running configuration stays');
       return { ok: false, problems };
     }
-    const summary = await proxy.reload(next);
+    const summary = await running.reload(next);
     if (summary.restartNeeded.length > 0) {
       logger.warn({ sections: summary.restartNeeded }, 'changed sections apply only after a restart');
     }
     return { ok: true, summary };
   };
-  return {
-    proxy,
+  runtime = {
+    proxy: running,
     publisher,
     // One reload at a time: a second request waits for the first and then reads the file again.
     reload: () => {
@@ -156,13 +179,22 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       reloading = run;
       return run;
     },
+    /**
+     * Graceful stop: the proxy drains (no new binds, ESMEs unbound after their in-flight submits,
+     * carriers unbound), the recorder stores the last events, the publisher sends what NATS takes
+     * within its flush time, the store closes. The admin listener goes last, so /healthz answers
+     * throughout.
+     */
     async stop() {
-      await proxy.stop();
+      await running.stop();
       await recorder?.stop();
-      await publisher?.stop();
+      await publisher?.stop({ flushTimeoutMs: 5_000 });
+      storeOpen = false;
       await store.close();
+      await observability.close();
     },
   };
+  return runtime;
 }
 
 function waitForSignal(): Promise<string> {
