@@ -32,6 +32,11 @@ export interface ConnectOptions {
   bind: BindParams;
   session?: Omit<SessionOptions, 'role' | 'authenticate'>;
   signal?: AbortSignal;
+  /**
+   * Called with the new session before the bind is sent, so request handlers and PDU listeners
+   * are in place for whatever the SMSC sends right behind its bind_resp (queued receipts, MO).
+   */
+  onSession?: (session: SmppSession) => void;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -45,6 +50,7 @@ export async function connectAndBind(options: ConnectOptions): Promise<SmppSessi
   const timers = options.session?.timers ?? realTimers;
   const socket = await openSocket(options, timers);
   const session = new SmppSession(socket, { ...options.session, role: 'esme' });
+  options.onSession?.(session);
   const signal = options.signal;
   const onAbort = (): void => session.close('connect aborted');
   signal?.addEventListener('abort', onAbort, { once: true });

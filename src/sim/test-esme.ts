@@ -150,7 +150,13 @@ export class TestEsme extends EventEmitter<TestEsmeEvents> {
 
   /** Connects and binds; rejects with the session layer's SessionError (CONNECT_FAILED, BIND_FAILED, ...). */
   static async connect(options: TestEsmeOptions): Promise<TestEsme> {
-    const session = await connectAndBind({
+    // Built before the bind goes out, so receipts the proxy sends right behind its bind_resp
+    // (queued while this account was offline) find their handler.
+    let esme: TestEsme | undefined;
+    await connectAndBind({
+      onSession: (session) => {
+        esme = new TestEsme(session, options.deliverResponse);
+      },
       host: options.host,
       port: options.port,
       ...(options.tls === undefined ? {} : { tls: options.tls }),
@@ -164,7 +170,7 @@ export class TestEsme extends EventEmitter<TestEsmeEvents> {
         enquireLinkIntervalMs: options.enquireLinkIntervalMs ?? 30_000,
       },
     });
-    return new TestEsme(session, options.deliverResponse);
+    return esme!;
   }
 
   get receipts(): readonly EsmeReceipt[] {

@@ -163,6 +163,7 @@ export class CarrierPool extends EventEmitter<CarrierPoolEvents> {
       bindType,
       bind: { system_id: this.endpoint.systemId, password: this.endpoint.password, system_type: this.endpoint.systemType },
       backoff: { initialMs: c.reconnect.initial, maxMs: c.reconnect.max },
+      onSession: (session) => this.attach(session),
       session: {
         windowSize: c.window,
         responseTimeoutMs: c.responseTimeout,
@@ -188,7 +189,11 @@ export class CarrierPool extends EventEmitter<CarrierPoolEvents> {
     return connector;
   }
 
-  private onUp(session: SmppSession, bindType: 'transceiver' | 'transmitter' | 'receiver'): void {
+  /**
+   * Listeners go on before the bind is sent: a carrier may send queued receipts right behind
+   * its bind_resp, and the bind PDUs themselves belong in the audit trail.
+   */
+  private attach(session: SmppSession): void {
     attachPduEvents(session, this.options.events, 'carrier', this.config.name);
     session.on('request', (req) => {
       if (req.command === 'deliver_sm' || req.command === 'data_sm') {
@@ -200,6 +205,9 @@ export class CarrierPool extends EventEmitter<CarrierPoolEvents> {
         req.respond(0x03);
       }
     });
+  }
+
+  private onUp(session: SmppSession, bindType: 'transceiver' | 'transmitter' | 'receiver'): void {
     this.options.events.emit('bind', {
       side: 'carrier',
       peer: this.config.name,
