@@ -345,18 +345,15 @@ export class SmppProxy {
    */
   private async authenticateEsme(bind: PduOf<BindCommand>, context: AuthContext): Promise<AuthResult> {
     const arrivedAt = performance.now();
-    const refuse = async (reason: string, quiet = false): Promise<AuthResult> => {
+    const refuse = async (reason: string): Promise<AuthResult> => {
       this.events.emit('bind_rejected', { systemId: bind.body.system_id, remote: context.remoteAddress ?? '', reason, at: Date.now() });
-      const fields = { systemId: bind.body.system_id, remote: context.remoteAddress, reason };
-      if (quiet) this.options.logger.debug(fields, 'bind refused');
-      else this.options.logger.info(fields, 'bind refused');
+      // The event-log listener writes the log line (at debug level for a locked-out client).
       await waitForRefusalFloor(arrivedAt, this.options.bindRefusalFloorMs ?? DEFAULT_BIND_REFUSAL_FLOOR_MS);
       return { status: Status.ESME_RBINDFAIL };
     };
     if (!this.accepting) return refuse('not accepting binds: shutting down');
     const attempt = await this.lockout.admit(context.remoteAddress);
-    // Logged quietly: a client hammering a lock would otherwise write a line per attempt.
-    if (attempt === null) return refuse('client locked out after failed binds', true);
+    if (attempt === null) return refuse('client locked out after failed binds');
     let decision: BindDecision;
     try {
       decision = await decideBind(this.config, bind, context, (name) => this.registry.count(name));
@@ -408,7 +405,6 @@ export class SmppProxy {
         up: true,
         at: Date.now(),
       });
-      this.options.logger.info({ account: found.name, bindType: info.bindType, remote: session.remoteAddress, session: session.id }, 'ESME bound');
       if (info.bindType !== 'transmitter') this.deliveries.kick(found.name);
     });
     session.on('request', (req) => {
@@ -434,7 +430,6 @@ export class SmppProxy {
         reason: `${reason.code}: ${reason.message}`,
         at: Date.now(),
       });
-      this.options.logger.info({ account: account.name, session: session.id, reason: reason.code }, 'ESME unbound');
     });
   }
 
