@@ -158,10 +158,18 @@ export class DeliveryFlow {
       return;
     }
     this.running.add(account);
-    void this.drain(account).finally(() => {
-      this.running.delete(account);
-      if (this.again.delete(account)) this.kick(account);
-    });
+    void this.drain(account)
+      .catch((error: unknown) => {
+        // The queue could not be read (a store error, or the store closing during shutdown).
+        // Nothing is lost, it stays queued; an unhandled rejection here would end the process.
+        if (this.stopped) return;
+        this.deps.warn('could not read a delivery queue; retrying', { account, error: String(error) });
+        this.retryIn(account, RETRY_BASE_MS);
+      })
+      .finally(() => {
+        this.running.delete(account);
+        if (this.again.delete(account)) this.kick(account);
+      });
   }
 
   private async drain(account: string): Promise<void> {
