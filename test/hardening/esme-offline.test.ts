@@ -89,3 +89,23 @@ describe('ESME offline', () => {
     expect(receiver.deliveries).toHaveLength(20);
   }, 20_000);
 });
+
+describe('delivery queue failures', () => {
+  it('a queue that cannot be read when an ESME binds is retried later, not an unhandled rejection that ends the process', async () => {
+    const { port, store, proxy } = await setup();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      // The store fails underneath the running proxy (here: closed; in production a failing disk).
+      await store.close();
+      const receiver = await Esme.bind(port, 'acme', { bindType: 'receiver' });
+      await sleep(200);
+      expect(receiver.session.isClosed).toBe(false);
+      expect(proxy.registry.count('acme')).toBe(1);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+});
