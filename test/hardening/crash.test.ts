@@ -22,7 +22,7 @@ function keepSubmitting(esme: Esme, window: number): { stop: () => void; done: P
     while (!stopped && !esme.session.isClosed) {
       try {
         const resp = await esme.submit({ destination_addr: `4477009${String(n++ % 100_000).padStart(5, '0')}` });
-        if (resp.status === Status.ESME_ROK) accepted.push(resp.body.message_id);
+        if (resp.status === Status.ESME_ROK) accepted.push(resp.body.message_id ?? '');
       } catch {
         unanswered++; // the proxy died with it in flight: no answer, so no promise was made
       }

@@ -24,7 +24,7 @@ async function submitWhileOffline(port: number, count: number): Promise<string[]
   const sender = await Esme.bind(port, 'acme', { bindType: 'transmitter', window: 100 });
   const responses = await Promise.all(Array.from({ length: count }, () => sender.submit()));
   expect(responses.every((r) => r.status === Status.ESME_ROK)).toBe(true);
-  return responses.map((r) => r.body.message_id);
+  return responses.map((r) => r.body.message_id ?? '');
 }
 
 function idsOf(deliveries: Esme['deliveries']): string[] {

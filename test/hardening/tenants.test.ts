@@ -32,7 +32,7 @@ describe('tenants', () => {
           while (inFlight.size >= 100) await Promise.race(inFlight);
           const task = esme.submit({ destination_addr: `4477009${String(i).padStart(5, '0')}` }).then((resp) => {
             expect(resp.status).toBe(Status.ESME_ROK);
-            ids[tenant].add(resp.body.message_id);
+            ids[tenant].add(resp.body.message_id ?? '');
           });
           const tracked = task.finally(() => inFlight.delete(tracked));
           inFlight.add(tracked);
