@@ -236,6 +236,10 @@ export class SmppProxy {
     for (const server of this.servers) {
       server.on('tls_error', (error, info) => log.debug({ remote: info.remoteAddress, error: error.message }, 'TLS handshake failed'));
       server.on('server_error', (error) => log.error({ error: error.message }, 'SMPP listener failed'));
+      // Debug only: a flood of refused connections must not become a flood of log lines.
+      server.on('rejected', (info) =>
+        log.debug({ remote: info.remoteAddress, reason: info.reason === 'connection_gate' ? 'max_connections_per_ip' : info.reason }, 'connection refused'),
+      );
     }
   }
 
