@@ -24,7 +24,7 @@ import { EarlyReceipts } from './early-receipts.js';
 import { ProxyEvents } from './events.js';
 import { forwardMessageOp } from './message-ops.js';
 import { MessageIdGenerator } from './message-id.js';
-import { attachPduEvents } from './pdu-events.js';
+import { attachPduEventsOnceIdentified } from './pdu-events.js';
 import { SubmitFlow } from './submit.js';
 
 /** A carrier that runs inside this process (sandbox), reachable on loopback like any SMSC. */
@@ -391,6 +391,7 @@ export class SmppProxy {
 
   private onEsmeSession(session: SmppSession): void {
     let account: AccountConfig | undefined;
+    const identify = attachPduEventsOnceIdentified(session, this.events, 'esme');
     session.on('bound', (info) => {
       const found = Object.hasOwn(this.config.accounts, info.peerSystemId) ? this.config.accounts[info.peerSystemId] : undefined;
       if (found === undefined) {
@@ -399,7 +400,7 @@ export class SmppProxy {
       }
       account = found;
       this.registry.add(found.name, session);
-      attachPduEvents(session, this.events, 'esme', found.name);
+      identify(found.name);
       this.events.emit('bind', {
         side: 'esme',
         peer: found.name,
