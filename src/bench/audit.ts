@@ -1,0 +1,267 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PublisherStats } from '../audit/publisher.js';
+import { CarrierSimulator } from '../sim/carrier-sim.js';
+import type { AuditProxyReply, AuditProxyRequest } from './audit-proxy.js';
+import { measureEsmeRun, type EsmeRunResult } from './direct.js';
+import { median } from './measure.js';
+import { findNatsServer, NATS_SEARCH_NOTE, startBenchNats, type BenchNatsServer } from './nats-server.js';
+import type { BenchMetric, BenchReport, BenchScenario } from './report.js';
+
+export interface AuditBenchOptions {
+  /** Messages per measured run. Default 20,000. */
+  messages?: number;
+  /** ESME window, and the proxy's window towards the carrier. Default 100. */
+  window?: number;
+  /** Runs with publishing off and on, alternated (off, on, off, on, ...). Default 2 of each. */
+  rounds?: number;
+  /** Longest wait for the outbox to drain after a run with publishing on. Default 120 s. */
+  drainTimeoutMs?: number;
+  /** The nats-server binary; default: looked up like the tests do. */
+  natsServer?: string;
+}
+
+export interface AuditRun {
+  run: EsmeRunResult;
+  /** Publishing on only: the outbox when the last receipt arrived, and how long it took to empty. */
+  backlogAtEnd?: number;
+  drainMs?: number;
+  /** Events still in the outbox after the drain wait (0 is the requirement). */
+  backlogAfterDrain?: number;
+  published?: number;
+  rejected?: number;
+}
+
+export interface AuditBenchResult {
+  window: number;
+  off: AuditRun[];
+  /** Empty when nats-server is missing (see note). */
+  on: AuditRun[];
+  offPerSecond: number;
+  onPerSecond: number | null;
+  /** Median messages/s with publishing on over the median with it off; the target is >= 0.80. */
+  ratio: number | null;
+  note: string | undefined;
+}
+
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'audit-proxy.js');
+const CARRIER = { systemId: 'carrier', password: 'carrier' };
+
+/**
+ * Messages per second with receipts through the proxy with the NATS audit trail off and on,
+ * measured in one run against the same carrier simulator, and the outbox backlog the run left.
+ *
+ * The proxy runs in its own process, as in production and as in the proxy scenario: run in
+ * this process, it would share one thread with the test ESME and the simulator, whose work
+ * would hide part of what auditing costs the proxy. The process is startRuntime (what
+ * `smpp-proxy start` runs) behind a small IPC wrapper that reports the publisher's counters, so
+ * the drain is read from the publisher itself rather than inferred from the stream. nats-server
+ * runs on the same machine, so with publishing on it competes for the same cores: a harder
+ * setting than a NATS cluster of its own.
+ */
+export async function benchAudit(options: AuditBenchOptions = {}): Promise<AuditBenchResult> {
+  const messages = options.messages ?? 20_000;
+  const window = options.window ?? 100;
+  const rounds = Math.max(1, options.rounds ?? 2);
+  const drainTimeoutMs = options.drainTimeoutMs ?? 120_000;
+  const binary = options.natsServer ?? findNatsServer();
+
+  const simulator = new CarrierSimulator({
+    accounts: [CARRIER],
+    receiptDelayMs: 0,
+    recordLimit: 0,
+    session: { windowSize: window, enquireLinkIntervalMs: 0 },
+  });
+  await simulator.start();
+  const dir = mkdtempSync(join(tmpdir(), 'smpp-bench-audit-'));
+  let nats: BenchNatsServer | undefined;
+  let note: string | undefined;
+  try {
+    if (binary === undefined) note = `publishing on not measured: ${NATS_SEARCH_NOTE}`;
+    else nats = await startBenchNats(binary);
+    const off: AuditRun[] = [];
+    const on: AuditRun[] = [];
+    for (let round = 0; round < rounds; round++) {
+      off.push(await measureProxy({ dir, name: `off-${round}`, simulator, window, messages, natsUrl: undefined, drainTimeoutMs }));
+      if (nats !== undefined) {
+        on.push(await measureProxy({ dir, name: `on-${round}`, simulator, window, messages, natsUrl: nats.url, drainTimeoutMs }));
+      }
+    }
+    const offPerSecond = median(off.map((r) => r.run.messagesPerSecond));
+    const onPerSecond = on.length === 0 ? null : median(on.map((r) => r.run.messagesPerSecond));
+    return { window, off, on, offPerSecond, onPerSecond, ratio: onPerSecond === null ? null : onPerSecond / offPerSecond, note };
+  } finally {
+    await nats?.stop();
+    await simulator.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface ProxyRunOptions {
+  dir: string;
+  name: string;
+  simulator: CarrierSimulator;
+  window: number;
+  messages: number;
+  natsUrl: string | undefined;
+  drainTimeoutMs: number;
+}
+
+async function measureProxy(o: ProxyRunOptions): Promise<AuditRun> {
+  const file = join(o.dir, `${o.name}.yaml`);
+  writeFileSync(file, proxyConfig(o));
+  const bindsBefore = o.simulator.stats.bindsAccepted;
+  const proxy = await ProxyProcess.start(file);
+  try {
+    // The proxy binds to the carrier in the background; measure once both binds are up.
+    await waitUntil(() => o.simulator.stats.bindsAccepted >= bindsBefore + 2, 15_000, 'the proxy to bind to the carrier');
+    const run = await measureEsmeRun({ host: '127.0.0.1', port: proxy.port, systemId: 'bench', password: 'bench' }, { messages: o.messages, window: o.window });
+    if (o.natsUrl === undefined) return { run };
+    const atEnd = await proxy.stats();
+    const started = performance.now();
+    let stats = atEnd;
+    while (stats.depth > 0 || stats.inFlight > 0) {
+      if (performance.now() - started > o.drainTimeoutMs) break;
+      await sleep(50);
+      stats = await proxy.stats();
+    }
+    return {
+      run,
+      backlogAtEnd: atEnd.depth,
+      drainMs: performance.now() - started,
+      backlogAfterDrain: stats.depth,
+      published: stats.published,
+      rejected: stats.rejected,
+    };
+  } finally {
+    await proxy.stop();
+  }
+}
+
+function proxyConfig(o: ProxyRunOptions): string {
+  const nats =
+    o.natsUrl === undefined
+      ? 'nats: { enabled: false }'
+      : `nats: { enabled: true, servers: [${JSON.stringify(o.natsUrl)}], stream: { name: BENCH_AUDIT } }`;
+  return `server: { listen: "127.0.0.1:0", window: ${o.window} }
+admin: { listen: false }
+store: { path: ${JSON.stringify(join(o.dir, `${o.name}-store`))} }
+${nats}
+log: { level: warn }
+accounts:
+  bench: { password: bench, allowed_ips: ["127.0.0.1"], window: ${o.window} }
+carriers:
+  sim: { host: 127.0.0.1, port: ${o.simulator.port}, system_id: ${CARRIER.systemId}, password: ${CARRIER.password}, sessions: 2, window: ${o.window} }
+routes:
+  - { name: all, prefix: [""], carriers: [{ carrier: sim, cost: 0.01 }] }
+`;
+}
+
+/** The benchmark proxy process and its IPC channel. */
+class ProxyProcess {
+  private readonly waiting: Array<(stats: PublisherStats | null) => void> = [];
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    child.on('message', (reply: AuditProxyReply) => {
+      if (reply.type === 'stats') this.waiting.shift()?.(reply.stats);
+    });
+  }
+
+  static async start(configFile: string): Promise<ProxyProcess> {
+    const child = fork(CHILD, [configFile], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => fail(new Error('the benchmark proxy did not start within 30 s')), 30_000);
+      const onMessage = (reply: AuditProxyReply): void => {
+        if (reply.type === 'ready') done(() => resolve(reply.port));
+        else if (reply.type === 'error') fail(new Error(`the benchmark proxy failed: ${reply.message}`));
+      };
+      const onExit = (code: number | null): void => fail(new Error(`the benchmark proxy exited with ${code} before it started`));
+      const done = (then: () => void): void => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        then();
+      };
+      const fail = (error: Error): void => {
+        done(() => reject(error));
+        if (child.exitCode === null) child.kill('SIGKILL');
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+    return new ProxyProcess(child, port);
+  }
+
+  stats(): Promise<PublisherStats> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push((stats) => (stats === null ? reject(new Error('the benchmark proxy runs without a publisher')) : resolve(stats)));
+      this.request({ type: 'stats' });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.request({ type: 'stop' });
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private request(message: AuditProxyRequest): void {
+    if (this.child.connected) this.child.send(message);
+  }
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const TITLE = 'messages/s with receipts through the proxy with the NATS audit trail off and on, and the backlog it leaves';
+
+export const auditScenario: BenchScenario = {
+  name: 'audit',
+  title: TITLE,
+  async run({ quick }): Promise<BenchReport> {
+    const r = await benchAudit(quick ? { messages: 500, window: 50, rounds: 1 } : {});
+    const measuredOn = r.on.length > 0;
+    const worst = (pick: (run: AuditRun) => number | undefined): number | null => (measuredOn ? Math.max(...r.on.map((run) => pick(run) ?? 0)) : null);
+    const metrics: BenchMetric[] = [
+      { name: 'publishing off (with receipts)', value: r.offPerSecond, unit: 'msg/s' },
+      { name: 'publishing on (with receipts)', value: r.onPerSecond, unit: 'msg/s', ...(measuredOn ? {} : { note: 'not measured' }) },
+      { name: 'on / off', value: r.ratio, unit: 'ratio', note: 'target >= 0.80' },
+      { name: 'outbox backlog when the run ended', value: worst((run) => run.backlogAtEnd), unit: 'events', note: 'largest of the runs' },
+      { name: 'time to drain it', value: worst((run) => run.drainMs), unit: 'ms', note: 'longest of the runs' },
+      { name: 'outbox backlog after the drain', value: worst((run) => run.backlogAfterDrain), unit: 'events', note: 'must be 0' },
+      { name: 'events published per message', value: measuredOn ? r.on[0]!.published! / r.on[0]!.run.messages : null, unit: 'events' },
+      { name: 'events rejected by NATS', value: worst((run) => run.rejected), unit: 'events' },
+      { name: 'receipts missing', value: [...r.off, ...r.on].reduce((n, run) => n + run.run.missingReceipts, 0), unit: 'msg' },
+      { name: 'refused', value: [...r.off, ...r.on].reduce((n, run) => n + run.run.refused, 0), unit: 'msg' },
+    ];
+    const runs = (list: AuditRun[]): string => list.map((run) => Math.round(run.run.messagesPerSecond)).join(', ');
+    return {
+      scenario: 'audit',
+      title: TITLE,
+      metrics,
+      notes: [
+        `${r.off[0]?.run.messages ?? 0} single-part submit_sm per run, ESME window ${r.window}, proxy with 2 carrier binds of window ${r.window}, receipts sent at once; runs alternate off/on, the figure is the median`,
+        `runs with publishing off: ${runs(r.off)} msg/s; on: ${measuredOn ? runs(r.on) : '-'} msg/s`,
+        'each run is a fresh proxy process (startRuntime, as smpp-proxy start) with its LMDB store on disk; ESME and simulator share the bench process; with publishing on, nats-server (JetStream, file storage) runs on the same machine',
+        'the backlog is read from the proxy publisher itself over IPC: events in the outbox not yet acknowledged by JetStream',
+        ...(r.note === undefined ? [] : [r.note]),
+      ],
+    };
+  },
+};
