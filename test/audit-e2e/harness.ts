@@ -184,8 +184,16 @@ export class PduTally {
    */
   readonly sentFrames = new Map<string, string>();
 
+  /**
+   * Counts from now on. A TestEsme is bound by the time a test can attach, so its bind request
+   * and response are counted here from the session's bind type.
+   */
   static attach(session: SmppSession): PduTally {
     const tally = new PduTally();
+    if (session.bindType !== undefined) {
+      tally.add('out', `bind_${session.bindType}`);
+      tally.add('in', `bind_${session.bindType}_resp`);
+    }
     session.on('pdu_in', (info) => tally.add('in', String(info.command)));
     session.on('pdu_out', (info) => {
       tally.add('out', String(info.command));
@@ -220,9 +228,9 @@ export function esmeSubjects(account: string, tallies: readonly PduTally[]): Map
 
 /**
  * What a carrier simulator saw, as the subjects of the proxy's carrier side. It records every
- * PDU it received; what it sent is known from its counters: one submit_sm_resp per answered
- * submit, one deliver_sm per receipt attempt, one enquire_link_resp per enquire_link (it sends
- * none of its own, see startCarrier).
+ * PDU it received; what it sent is known from its counters: one bind response per bind, one
+ * submit_sm_resp per answered submit, one deliver_sm per receipt attempt, one
+ * enquire_link_resp per enquire_link (it sends none of its own, see startCarrier).
  */
 export function carrierSubjects(carrier: string, sim: CarrierSimulator): Map<string, number> {
   const out = new Map<string, number>();
@@ -234,9 +242,9 @@ export function carrierSubjects(carrier: string, sim: CarrierSimulator): Map<str
   const received = new Map<string, number>();
   for (const record of sim.received) received.set(record.command, (received.get(record.command) ?? 0) + 1);
   for (const [command, count] of received) {
-    // The bind itself is not a PDU event: sessions report PDUs from the moment they are bound.
-    if (command.startsWith('bind_')) continue;
     add('out', command, count);
+    // Every bind is answered.
+    if (command.startsWith('bind_')) add('in', `${command}_resp`, count);
   }
   add('in', 'submit_sm_resp', sim.submits.filter((s) => s.status !== undefined).length);
   add('in', 'deliver_sm', sim.stats.receiptsSent);
