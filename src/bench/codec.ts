@@ -1,4 +1,5 @@
-import { decodePdu, encodePdu, makePdu } from '../smpp/index.js';
+import { decodePdu, encodePdu } from '../smpp/index.js';
+import { submitSmPdu } from '../sim/pdus.js';
 import { ROUNDS_DEFAULTS, interleavedRounds, type RoundsOptions, type Throughput } from './measure.js';
 import type { BenchReport, BenchScenario } from './report.js';
 
@@ -21,29 +22,7 @@ export interface CodecBenchResult {
 /** A submit_sm as an application sends one: alphanumeric sender, international number, receipt requested. */
 export function typicalSubmitSm(): Buffer {
   return encodePdu(
-    makePdu(
-      'submit_sm',
-      {
-        service_type: '',
-        source_addr_ton: 5,
-        source_addr_npi: 0,
-        source_addr: 'ACME',
-        dest_addr_ton: 1,
-        dest_addr_npi: 1,
-        destination_addr: '447700900123',
-        esm_class: 0,
-        protocol_id: 0,
-        priority_flag: 0,
-        schedule_delivery_time: '',
-        validity_period: '',
-        registered_delivery: 1,
-        replace_if_present_flag: 0,
-        data_coding: 0,
-        sm_default_msg_id: 0,
-        short_message: Buffer.from('Your verification code is 482913. It expires in 10 minutes.', 'latin1'),
-      },
-      { sequence: 42 },
-    ),
+    submitSmPdu({ short_message: Buffer.from('Your verification code is 482913. It expires in 10 minutes.', 'latin1') }, { sequence: 42 }),
   );
 }
 

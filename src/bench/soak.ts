@@ -10,7 +10,8 @@ import { parseConfig } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
 import { connectAndBind, type IncomingRequest, type SmppSession } from '../session/index.js';
 import { CarrierSimulator } from '../sim/carrier-sim.js';
-import { Status, makePdu } from '../smpp/index.js';
+import { submitSmPdu } from '../sim/pdus.js';
+import { Status } from '../smpp/index.js';
 
 /*
  * Soak: steady load through the real runtime (store on disk, sandbox-free remote carrier, audit
@@ -126,23 +127,9 @@ async function bindEsme(port: number, onReceipt: () => void): Promise<SmppSessio
 }
 
 function submitPdu(n: number) {
-  return makePdu('submit_sm', {
-    service_type: '',
-    source_addr_ton: 5,
-    source_addr_npi: 0,
+  return submitSmPdu({
     source_addr: 'SOAK',
-    dest_addr_ton: 1,
-    dest_addr_npi: 1,
     destination_addr: `4477009${String(n % 100_000).padStart(5, '0')}`,
-    esm_class: 0,
-    protocol_id: 0,
-    priority_flag: 0,
-    schedule_delivery_time: '',
-    validity_period: '',
-    registered_delivery: 1,
-    replace_if_present_flag: 0,
-    data_coding: 0,
-    sm_default_msg_id: 0,
     short_message: Buffer.from(`soak message ${n}`),
   });
 }

@@ -31,6 +31,7 @@ import {
   type ResolvedSimOptions,
   type SimBehaviour,
 } from './options.js';
+import { deliverSmPdu } from './pdus.js';
 import { buildReceiptPdu, stateOfStat, wantsReceipt } from './receipt-pdu.js';
 import { ReceiptDispatcher, type ReceiptDelivery, type ReceiptDropReason } from './receipt-dispatcher.js';
 import { Receivers, type BoundSession } from './receivers.js';
@@ -423,8 +424,7 @@ export class CarrierSimulator extends EventEmitter<SimulatorEvents> {
     });
     const statuses: (number | undefined)[] = [];
     for (const part of text.parts) {
-      const pdu = makePdu('deliver_sm', {
-        service_type: '',
+      const pdu = deliverSmPdu({
         source_addr_ton: mo.sourceTon ?? 1,
         source_addr_npi: mo.sourceNpi ?? 1,
         source_addr: mo.from,
@@ -432,14 +432,7 @@ export class CarrierSimulator extends EventEmitter<SimulatorEvents> {
         dest_addr_npi: mo.destNpi ?? 0,
         destination_addr: mo.to,
         esm_class: text.esmClass,
-        protocol_id: 0,
-        priority_flag: 0,
-        schedule_delivery_time: '',
-        validity_period: '',
-        registered_delivery: 0,
-        replace_if_present_flag: 0,
         data_coding: text.dataCoding,
-        sm_default_msg_id: 0,
         short_message: part,
       });
       try {

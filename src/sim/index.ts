@@ -3,6 +3,7 @@ export * from './prng.js';
 export * from './failure-policy.js';
 export * from './message-ids.js';
 export * from './message-text.js';
+export * from './pdus.js';
 export * from './receipt-pdu.js';
 export * from './options.js';
 export * from './carrier-sim.js';

@@ -5,12 +5,12 @@ import {
   cstringTlv,
   formatReceiptText,
   integerTlv,
-  makePdu,
   messageStateOfStat,
   type PduOf,
   type Tlv,
 } from '../smpp/index.js';
 import { RECEIPT_STATUSES, type ReceiptStatus } from '../config/types.js';
+import { deliverSmPdu } from './pdus.js';
 import type { SimMessage } from './smsc-messages.js';
 
 /**
@@ -66,10 +66,8 @@ export function buildReceiptPdu(message: SimMessage, now: Date): PduOf<'deliver_
     const value = Buffer.from([3, (message.err >>> 8) & 0xff, message.err & 0xff]);
     tlvs.push({ tag: TlvTag.network_error_code, value });
   }
-  return makePdu(
-    'deliver_sm',
+  return deliverSmPdu(
     {
-      service_type: '',
       source_addr_ton: message.destTon,
       source_addr_npi: message.destNpi,
       source_addr: message.destinationAddr,
@@ -77,14 +75,7 @@ export function buildReceiptPdu(message: SimMessage, now: Date): PduOf<'deliver_
       dest_addr_npi: message.sourceNpi,
       destination_addr: message.sourceAddr,
       esm_class: EsmMessageType.deliveryReceipt,
-      protocol_id: 0,
-      priority_flag: 0,
-      schedule_delivery_time: '',
-      validity_period: '',
-      registered_delivery: 0,
-      replace_if_present_flag: 0,
       data_coding: 0,
-      sm_default_msg_id: 0,
       short_message: Buffer.from(text, 'latin1'),
     },
     { tlvs },

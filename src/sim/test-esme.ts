@@ -13,7 +13,6 @@ import {
   MessageIdFormat,
   Status,
   isReceipt,
-  makePdu,
   messageIdKeys,
   messageStateOf,
   parseReceiptText,
@@ -21,6 +20,7 @@ import {
   type PduOf,
 } from '../smpp/index.js';
 import { buildTextParts, messageBody, readableText, type TextCoding } from './message-text.js';
+import { submitSmPdu } from './pdus.js';
 import { RoomWaiter } from './room-waiter.js';
 
 export interface TestEsmeOptions {
@@ -363,8 +363,7 @@ export function buildSubmitPdus(spec: MessageSpec): PduOf<'submit_sm'>[] {
     reference: spec.reference ?? Math.floor(Math.random() * 256),
   });
   return text.parts.map((part) =>
-    makePdu('submit_sm', {
-      service_type: '',
+    submitSmPdu({
       source_addr_ton: spec.sourceTon ?? (/^\d+$/.test(spec.from) ? 1 : 5),
       source_addr_npi: spec.sourceNpi ?? (/^\d+$/.test(spec.from) ? 1 : 0),
       source_addr: spec.from,
@@ -372,14 +371,8 @@ export function buildSubmitPdus(spec: MessageSpec): PduOf<'submit_sm'>[] {
       dest_addr_npi: spec.destNpi ?? 1,
       destination_addr: spec.to,
       esm_class: text.esmClass,
-      protocol_id: 0,
-      priority_flag: 0,
-      schedule_delivery_time: '',
-      validity_period: '',
       registered_delivery: spec.registeredDelivery ?? 1,
-      replace_if_present_flag: 0,
       data_coding: text.dataCoding,
-      sm_default_msg_id: 0,
       short_message: part,
     }),
   );
