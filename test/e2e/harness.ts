@@ -10,7 +10,6 @@ import { SmppSession, type BindType, type IncomingRequestOf } from '../../src/se
 import {
   findTlv,
   isReceipt,
-  makePdu,
   parseReceiptText,
   receiptedMessageIdOf,
   Status,
@@ -22,6 +21,7 @@ import {
 import { CarrierSimulator, type SubmitRecord } from '../../src/sim/carrier-sim.js';
 import { openMemoryStore } from '../../src/store/index.js';
 import type { CarrierSimulatorOptions } from '../../src/sim/options.js';
+import { submitSmPdu } from '../../src/sim/pdus.js';
 import { createSandbox } from '../../src/sim/sandbox.js';
 
 /** Everything a test file opened, closed in reverse order by cleanupAll(). */
@@ -245,7 +245,7 @@ export class TestEsme {
 
   /** Sends a submit_sm and resolves with its response, whatever the status. */
   async submit(fields: Partial<SubmitSmBody> = {}, tlvs: Tlv[] = []): Promise<PduOf<'submit_sm_resp'>> {
-    const pending = this.session.request(submitPdu(fields, tlvs));
+    const pending = this.session.request(submitSmPdu(fields, { tlvs }));
     if (pending === null) throw new Error('the ESME window is full');
     return pending;
   }
@@ -317,34 +317,6 @@ export function receiptFor(proxyId: string): (delivery: Delivery) => boolean {
     const view = readReceiptView(delivery);
     return view !== undefined && (view.tlvId === proxyId || view.textId === proxyId);
   };
-}
-
-/** A submit_sm with sensible defaults: UK mobile destination, receipt requested, text "hello". */
-export function submitPdu(fields: Partial<SubmitSmBody> = {}, tlvs: Tlv[] = []): PduOf<'submit_sm'> {
-  return makePdu(
-    'submit_sm',
-    {
-      service_type: '',
-      source_addr_ton: 5,
-      source_addr_npi: 0,
-      source_addr: 'ACME',
-      dest_addr_ton: 1,
-      dest_addr_npi: 1,
-      destination_addr: '447700900123',
-      esm_class: 0,
-      protocol_id: 0,
-      priority_flag: 0,
-      schedule_delivery_time: '',
-      validity_period: '',
-      registered_delivery: 1,
-      replace_if_present_flag: 0,
-      data_coding: 0,
-      sm_default_msg_id: 0,
-      short_message: Buffer.from('hello'),
-      ...fields,
-    },
-    { tlvs },
-  );
 }
 
 /** The error a failed bind rejects with, or undefined when the bind succeeded (and was undone). */

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CarrierSimulator, SubmitRecord } from '../../src/sim/carrier-sim.js';
+import { submitSmPdu } from '../../src/sim/pdus.js';
 import { encodePdu, Status, type PduOf, type SubmitSmBody, type Tlv } from '../../src/smpp/index.js';
-import { account, cleanupAll, makeConfig, remoteCarrier, shortMessageOf, startCarrier, startProxy, submitPdu, TestEsme, type RunningProxy } from './harness.js';
+import { account, cleanupAll, makeConfig, remoteCarrier, shortMessageOf, startCarrier, startProxy, TestEsme, type RunningProxy } from './harness.js';
 
 /**
  * Routing, sender policy and byte transparency through the running proxy: one proxy, three
@@ -69,7 +70,7 @@ async function submitVia(
   tlvs: Tlv[] = [],
 ): Promise<{ resp: PduOf<'submit_sm_resp'>; sent: Buffer; record: SubmitRecord }> {
   const before = carrier.stats.submitsReceived;
-  const pdu = submitPdu(fields, tlvs);
+  const pdu = submitSmPdu(fields, { tlvs });
   const resp = await esme.submit(fields, tlvs);
   expect(resp.status).toBe(Status.ESME_ROK);
   const records = await carrier.waitForSubmits(before + 1, 2_000);
@@ -151,8 +152,8 @@ describe('sender policy', () => {
     expect(record.pdu.body.source_addr_ton).toBe(5);
     expect(record.pdu.body.source_addr_npi).toBe(0);
     const expected = encodePdu({
-      ...submitPdu(fields),
-      body: { ...submitPdu(fields).body, source_addr: 'ACMECO', source_addr_ton: 5, source_addr_npi: 0 },
+      ...submitSmPdu(fields),
+      body: { ...submitSmPdu(fields).body, source_addr: 'ACMECO', source_addr_ton: 5, source_addr_npi: 0 },
       sequence: record.pdu.sequence,
     });
     expect(record.frame.equals(expected)).toBe(true);
@@ -218,7 +219,7 @@ describe('byte transparency', () => {
     const fields = { source_addr: 'ACME', data_coding: 0, short_message: highBytes };
     const tlvs = [vendorTlv, { tag: 0x0204, value: Buffer.from([0x12, 0x34]) }];
     const { record } = await submitVia(acme, beta, fields, tlvs);
-    const original = submitPdu(fields, tlvs);
+    const original = submitSmPdu(fields, { tlvs });
     const expected = encodePdu({
       ...original,
       body: { ...original.body, source_addr: 'ACMECO', source_addr_ton: 5, source_addr_npi: 0 },

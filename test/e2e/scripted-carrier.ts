@@ -15,6 +15,7 @@ import {
   type PduOf,
   type Tlv,
 } from '../../src/smpp/index.js';
+import { SAMPLE_HANDSET, SAMPLE_SENDER, deliverSmPdu } from '../../src/sim/pdus.js';
 import { track } from './harness.js';
 
 /** What the carrier writes back for one submit_sm: every PDU in one socket write, in this order. */
@@ -142,25 +143,12 @@ export function receiptPdu(sequence: number, spec: ReceiptSpec): PduOf<'deliver_
   if (spec.tlvId !== undefined) tlvs.push(cstringTlv(TlvTag.receipted_message_id, spec.tlvId));
   tlvs.push(integerTlv(TlvTag.message_state, stat === 'DELIVRD' ? MessageState.DELIVERED : MessageState.UNDELIVERABLE));
   tlvs.push(...(spec.extraTlvs ?? []));
-  return makePdu(
-    'deliver_sm',
+  return deliverSmPdu(
     {
-      service_type: '',
-      source_addr_ton: 1,
-      source_addr_npi: 1,
-      source_addr: spec.from ?? '447700900123',
-      dest_addr_ton: 5,
-      dest_addr_npi: 0,
-      destination_addr: spec.to ?? 'ACME',
+      source_addr: spec.from ?? SAMPLE_HANDSET,
+      destination_addr: spec.to ?? SAMPLE_SENDER,
       esm_class: EsmMessageType.deliveryReceipt,
-      protocol_id: 0,
-      priority_flag: 0,
-      schedule_delivery_time: '',
-      validity_period: '',
-      registered_delivery: 0,
-      replace_if_present_flag: 0,
       data_coding: 0,
-      sm_default_msg_id: 0,
       short_message: Buffer.from(text, 'latin1'),
     },
     { sequence, tlvs },

@@ -11,6 +11,7 @@ import { connectAndBind, type BindType, type IncomingRequest, type SmppSession }
 import { FrameSplitter, decodePdu, encodePdu, makePdu, type Pdu, type PduOf, type SubmitSmBody, type Tlv } from '../../src/smpp/index.js';
 import { CarrierSimulator } from '../../src/sim/carrier-sim.js';
 import type { CarrierSimulatorOptions } from '../../src/sim/options.js';
+import { submitSmPdu } from '../../src/sim/pdus.js';
 import { createSandbox } from '../../src/sim/sandbox.js';
 import { openMemoryStore } from '../../src/store/index.js';
 
@@ -188,7 +189,7 @@ export class Esme {
   /** Sends a submit_sm; resolves with its response whatever the status. Waits for window room. */
   async submit(fields: Partial<SubmitSmBody> = {}, tlvs: Tlv[] = []): Promise<PduOf<'submit_sm_resp'>> {
     for (;;) {
-      const pending = this.session.request(submitPdu(fields, tlvs));
+      const pending = this.session.request(submitSmPdu(fields, { tlvs }));
       if (pending !== null) return pending;
       if (this.session.isClosed) throw new Error('the ESME session is closed');
       await Promise.race([once(this.session, 'drain'), this.session.whenClosed()]);
@@ -216,34 +217,6 @@ export class Esme {
   async close(): Promise<void> {
     if (!this.session.isClosed) await this.session.unbind();
   }
-}
-
-/** A submit_sm with defaults: UK mobile destination, receipt requested, text "hello". */
-export function submitPdu(fields: Partial<SubmitSmBody> = {}, tlvs: Tlv[] = [], sequence = 1): PduOf<'submit_sm'> {
-  return makePdu(
-    'submit_sm',
-    {
-      service_type: '',
-      source_addr_ton: 5,
-      source_addr_npi: 0,
-      source_addr: 'ACME',
-      dest_addr_ton: 1,
-      dest_addr_npi: 1,
-      destination_addr: '447700900123',
-      esm_class: 0,
-      protocol_id: 0,
-      priority_flag: 0,
-      schedule_delivery_time: '',
-      validity_period: '',
-      registered_delivery: 1,
-      replace_if_present_flag: 0,
-      data_coding: 0,
-      sm_default_msg_id: 0,
-      short_message: Buffer.from('hello'),
-      ...fields,
-    },
-    { tlvs, sequence },
-  );
 }
 
 export function bindPdu(command: 'bind_transmitter' | 'bind_receiver' | 'bind_transceiver', systemId: string, password: string, sequence: number): Buffer {

@@ -1,8 +1,9 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SmppSession } from '../../src/session/index.js';
+import { submitSmPdu } from '../../src/sim/pdus.js';
 import { Status } from '../../src/smpp/index.js';
 import { requireBuild, startChildProxy, writeConfig } from './child-proxy.js';
-import { CARRIER_PASSWORD, Esme, PASSWORD, cleanupAll, startCarrier, submitPdu, tempDir, waitFor } from './harness.js';
+import { CARRIER_PASSWORD, Esme, PASSWORD, cleanupAll, startCarrier, tempDir, waitFor } from './harness.js';
 
 afterEach(cleanupAll);
 beforeAll(requireBuild);
@@ -22,7 +23,7 @@ interface Tally {
 async function loadUntilRefused(session: SmppSession, window: number, tally: Tally): Promise<void> {
   const worker = async (): Promise<void> => {
     for (let n = 0; ; n++) {
-      const pending = session.request(submitPdu({ destination_addr: `4477009${String(n % 100_000).padStart(5, '0')}` }));
+      const pending = session.request(submitSmPdu({ destination_addr: `4477009${String(n % 100_000).padStart(5, '0')}` }));
       if (pending === null) {
         // Unbinding or closed: the session takes no more work. Otherwise the window is full.
         if (session.state !== 'BOUND_TRX') return;

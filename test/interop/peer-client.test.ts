@@ -10,6 +10,7 @@ import {
   tlvInteger,
   type PduOf,
 } from '../../src/smpp/index.js';
+import { deliverSmPdu } from '../../src/sim/pdus.js';
 import { cleanupAll, eventually, track } from '../sim/helpers.js';
 import { connectPeer, nextPdu, peer, peerRequest, type PeerMessage, type PeerSession } from './peer.js';
 
@@ -116,27 +117,8 @@ describe('the smpp package as a client of our server', () => {
     await eventually(() => ours.sessions[0]?.state === 'BOUND_TRX');
     const ourSession = ours.sessions[0]!;
     const text = 'id:ours-1 sub:001 dlvrd:001 submit date:2611220101 done date:2611220102 stat:DELIVRD err:000 text:Hello';
-    const receipt = makePdu(
-      'deliver_sm',
-      {
-        service_type: '',
-        source_addr_ton: 1,
-        source_addr_npi: 1,
-        source_addr: '447700900123',
-        dest_addr_ton: 5,
-        dest_addr_npi: 0,
-        destination_addr: 'ACME',
-        esm_class: EsmMessageType.deliveryReceipt,
-        protocol_id: 0,
-        priority_flag: 0,
-        schedule_delivery_time: '',
-        validity_period: '',
-        registered_delivery: 0,
-        replace_if_present_flag: 0,
-        data_coding: 0,
-        sm_default_msg_id: 0,
-        short_message: Buffer.from(text, 'latin1'),
-      },
+    const receipt = deliverSmPdu(
+      { esm_class: EsmMessageType.deliveryReceipt, data_coding: 0, short_message: Buffer.from(text, 'latin1') },
       { tlvs: [cstringTlv(TlvTag.receipted_message_id, 'ours-1'), integerTlv(TlvTag.message_state, 2)] },
     );
     const arriving = nextPdu(session, 'deliver_sm');

@@ -11,6 +11,7 @@ import {
   type PduOf,
   type Tlv,
 } from '../../src/smpp/index.js';
+import { deliverSmPdu } from '../../src/sim/pdus.js';
 import { eventually } from '../sim/helpers.js';
 import { connectPeer, nextPdu, peerRequest, type PeerMessage, type PeerPdu, type PeerSession } from './peer.js';
 
@@ -46,30 +47,7 @@ afterAll(async () => {
 });
 
 function deliverSm(body: Partial<DeliverSmBody>, tlvs: Tlv[] = []): PduOf<'deliver_sm'> {
-  return makePdu(
-    'deliver_sm',
-    {
-      service_type: '',
-      source_addr_ton: 1,
-      source_addr_npi: 1,
-      source_addr: '447700900123',
-      dest_addr_ton: 0,
-      dest_addr_npi: 0,
-      destination_addr: '88888',
-      esm_class: 0,
-      protocol_id: 0,
-      priority_flag: 0,
-      schedule_delivery_time: '',
-      validity_period: '',
-      registered_delivery: 0,
-      replace_if_present_flag: 0,
-      data_coding: 0,
-      sm_default_msg_id: 0,
-      short_message: Buffer.alloc(0),
-      ...body,
-    },
-    { tlvs },
-  );
+  return deliverSmPdu({ dest_addr_ton: 0, dest_addr_npi: 0, destination_addr: '88888', short_message: Buffer.alloc(0), ...body }, { tlvs });
 }
 
 /** Sends a request from our side and returns the peer's decoding of it, after the peer answered. */

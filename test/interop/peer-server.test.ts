@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectAndBind, type IncomingRequest, type SmppSession } from '../../src/session/index.js';
+import { submitSmPdu } from '../../src/sim/pdus.js';
 import { Status, TlvTag, integerTlv, messageStateOf, receiptedMessageIdOf, type PduOf } from '../../src/smpp/index.js';
-import { cleanupAll, eventually, submitSm, track } from '../sim/helpers.js';
+import { cleanupAll, eventually, track } from '../sim/helpers.js';
 import { nextPdu, peer, type PeerMessage, type PeerPdu, type PeerSession } from './peer.js';
 
 afterEach(cleanupAll);
@@ -63,9 +64,9 @@ describe('our client bound to the smpp package as a server', () => {
   it('our submit_sm decodes in the peer to the fields we sent, and its message id comes back', async () => {
     const theirs = await startPeerServer();
     const session = await bindOurs(theirs.port);
-    const pdu = submitSm(
+    const pdu = submitSmPdu(
       { service_type: 'CMT', priority_flag: 2, short_message: Buffer.from('Plain ASCII text 123', 'latin1') },
-      [integerTlv(TlvTag.sar_msg_ref_num, 0x1234), integerTlv(TlvTag.sar_total_segments, 2), integerTlv(TlvTag.sar_segment_seqnum, 1)],
+      { tlvs: [integerTlv(TlvTag.sar_msg_ref_num, 0x1234), integerTlv(TlvTag.sar_total_segments, 2), integerTlv(TlvTag.sar_segment_seqnum, 1)] },
     );
     const resp = (await session.request(pdu))!;
     expect(resp).toMatchObject({ status: 0, body: { message_id: 'theirs-1' } });
@@ -78,7 +79,7 @@ describe('our client bound to the smpp package as a server', () => {
   it('a refused submit comes back with the peer status', async () => {
     const theirs = await startPeerServer(Status.ESME_RTHROTTLED);
     const session = await bindOurs(theirs.port);
-    const resp = (await session.request(submitSm()))!;
+    const resp = (await session.request(submitSmPdu()))!;
     expect(resp.status).toBe(Status.ESME_RTHROTTLED);
     expect(resp.body.message_id).toBeUndefined();
   });

@@ -21,6 +21,7 @@ import {
   type SmppServer,
   type SmppSession,
 } from '../../src/session/index.js';
+import { SAMPLE_HANDSET, submitSmPdu } from '../../src/sim/pdus.js';
 
 /** Things a test opened; closed in afterEach so no socket or timer outlives its test. */
 const opened: Array<() => Promise<void> | void> = [];
@@ -99,26 +100,8 @@ export async function bindClient(
   return client;
 }
 
-export function submitSm(text = 'hello', destination = '447700900123'): PduOf<'submit_sm'> {
-  return makePdu('submit_sm', {
-    service_type: '',
-    source_addr_ton: 5,
-    source_addr_npi: 0,
-    source_addr: 'ACME',
-    dest_addr_ton: 1,
-    dest_addr_npi: 1,
-    destination_addr: destination,
-    esm_class: 0,
-    protocol_id: 0,
-    priority_flag: 0,
-    schedule_delivery_time: '',
-    validity_period: '',
-    registered_delivery: 0,
-    replace_if_present_flag: 0,
-    data_coding: 0,
-    sm_default_msg_id: 0,
-    short_message: Buffer.from(text, 'latin1'),
-  });
+export function submitSm(text = 'hello', destination = SAMPLE_HANDSET): PduOf<'submit_sm'> {
+  return submitSmPdu({ destination_addr: destination, registered_delivery: 0, short_message: Buffer.from(text, 'latin1') });
 }
 
 export function deliverSm(text = 'MO'): PduOf<'deliver_sm'> {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SessionError, connectAndBind, type IncomingRequest, type SmppSession } from '../../src/session/index.js';
+import { submitSmBody, submitSmPdu } from '../../src/sim/pdus.js';
 import {
   EsmMessageType,
   MessageState,
@@ -13,7 +14,7 @@ import {
   receiptedMessageIdOf,
   type PduOf,
 } from '../../src/smpp/index.js';
-import { ACCOUNT, bindRaw, cleanupAll, delay, eventually, startSim, submitSm, track } from './helpers.js';
+import { ACCOUNT, bindRaw, cleanupAll, delay, eventually, startSim, track } from './helpers.js';
 
 afterEach(cleanupAll);
 
@@ -32,7 +33,7 @@ async function receiver(port: number, answer: (pdu: Deliver, index: number) => n
   return { session, delivered };
 }
 
-async function submit(session: SmppSession, pdu: PduOf<'submit_sm'> = submitSm()) {
+async function submit(session: SmppSession, pdu: PduOf<'submit_sm'> = submitSmPdu()) {
   return (await session.request(pdu))!;
 }
 
@@ -59,7 +60,7 @@ describe('receipts', () => {
   it('carry receipted_message_id, message_state and the standard text, from the handset to the sender', async () => {
     const sim = await startSim({ receiptStatus: 'UNDELIV', receiptErr: 5 });
     const { session, delivered } = await receiver(sim.port);
-    const resp = await submit(session, submitSm({ short_message: Buffer.from('Your code is 123456, valid 5 min') }));
+    const resp = await submit(session, submitSmPdu({ short_message: Buffer.from('Your code is 123456, valid 5 min') }));
     await eventually(() => delivered.length === 1);
     const receipt = delivered[0]!;
     expect(receipt.body.esm_class).toBe(EsmMessageType.deliveryReceipt);
@@ -78,10 +79,10 @@ describe('receipts', () => {
   it('follow registered_delivery: none for 0, only failures for 2', async () => {
     const sim = await startSim({ receiptDelayMs: 5 });
     const { session, delivered } = await receiver(sim.port);
-    await submit(session, submitSm({ registered_delivery: 0 }));
-    await submit(session, submitSm({ registered_delivery: 2 }));
+    await submit(session, submitSmPdu({ registered_delivery: 0 }));
+    await submit(session, submitSmPdu({ registered_delivery: 2 }));
     sim.configure({ receiptStatus: 'EXPIRED' });
-    const failed = await submit(session, submitSm({ registered_delivery: 2 }));
+    const failed = await submit(session, submitSmPdu({ registered_delivery: 2 }));
     await eventually(() => delivered.length === 1);
     await delay(50);
     expect(delivered).toHaveLength(1);
@@ -152,7 +153,7 @@ describe('submit behaviour', () => {
     const sim = await startSim();
     const { session } = await receiver(sim.port);
     const odd = Buffer.from([0x00, 0x1b, 0x80, 0xff, 0x41]);
-    const pdu = submitSm({ short_message: odd, data_coding: 4 }, [{ tag: 0x1400, value: Buffer.from('vendor') }]);
+    const pdu = submitSmPdu({ short_message: odd, data_coding: 4 }, { tlvs: [{ tag: 0x1400, value: Buffer.from('vendor') }] });
     const resp = await submit(session, pdu);
     const [record] = sim.submits;
     expect(record).toMatchObject({ command: 'submit_sm', systemId: ACCOUNT.systemId, outcome: 'accepted', status: 0, messageId: resp.body.message_id });
@@ -211,11 +212,11 @@ describe('submit behaviour', () => {
       session: { enquireLinkIntervalMs: 0, responseTimeoutMs: 1_000 },
     });
     track(() => session.close());
-    await expect(session.request(submitSm())).rejects.toMatchObject({ code: 'RESPONSE_TIMEOUT' });
+    await expect(session.request(submitSmPdu())).rejects.toMatchObject({ code: 'RESPONSE_TIMEOUT' });
     expect(sim.stats.silenced).toBe(1);
     expect(sim.submits[0]).toMatchObject({ outcome: 'silent', status: undefined });
     sim.configure({ silent: false });
-    expect((await session.request(submitSm()))!.status).toBe(Status.ESME_ROK);
+    expect((await session.request(submitSmPdu()))!.status).toBe(Status.ESME_ROK);
   });
 
   it('answers late when told to, so the receipt can overtake its response', async () => {
@@ -260,7 +261,7 @@ describe('submit behaviour', () => {
     const sim = await startSim();
     const { session } = await receiver(sim.port);
     const multi = makePdu('submit_multi', {
-      ...submitSm().body,
+      ...submitSmBody(),
       dest_address: [{ dest_flag: 1, dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '4477' }],
     });
     await expect(session.request(multi)).rejects.toMatchObject({ code: 'GENERIC_NACK', status: Status.ESME_RINVCMDID });
@@ -343,7 +344,7 @@ describe('query_sm, cancel_sm, replace_sm', () => {
     const { session } = await receiver(sim.port);
     const a = (await submit(session)).body.message_id!;
     const b = (await submit(session)).body.message_id!;
-    const elsewhere = (await submit(session, submitSm({ destination_addr: '447700900999' }))).body.message_id!;
+    const elsewhere = (await submit(session, submitSmPdu({ destination_addr: '447700900999' }))).body.message_id!;
     expect((await session.request(cancel('')))!.status).toBe(Status.ESME_ROK);
     expect(sim.message(a)?.state).toBe(MessageState.DELETED);
     expect(sim.message(b)?.state).toBe(MessageState.DELETED);
@@ -354,7 +355,7 @@ describe('query_sm, cancel_sm, replace_sm', () => {
   it('replace_sm changes a pending message (the receipt quotes the new text); a final one cannot be replaced', async () => {
     const sim = await startSim({ receiptDelayMs: 400 });
     const { session, delivered } = await receiver(sim.port);
-    const id = (await submit(session, submitSm({ registered_delivery: 0 }))).body.message_id!;
+    const id = (await submit(session, submitSmPdu({ registered_delivery: 0 }))).body.message_id!;
     expect((await session.request(replace(id, 'Replacement text')))!.status).toBe(Status.ESME_ROK);
     await eventually(() => delivered.length === 1);
     expect(delivered[0]!.body.short_message.toString('latin1')).toMatch(/text:Replacement text$/);

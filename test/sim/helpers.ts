@@ -1,5 +1,4 @@
 import { connectAndBind, type BindType, type IncomingRequest, type SmppSession } from '../../src/session/index.js';
-import { makePdu, type PduOf } from '../../src/smpp/index.js';
 import { CarrierSimulator } from '../../src/sim/carrier-sim.js';
 import type { CarrierSimulatorOptions } from '../../src/sim/options.js';
 import { TestEsme, type TestEsmeOptions } from '../../src/sim/test-esme.js';
@@ -63,33 +62,6 @@ export async function connectEsme(port: number, options: Partial<TestEsmeOptions
   });
   track(() => esme.session.close());
   return esme;
-}
-
-export function submitSm(overrides: Partial<PduOf<'submit_sm'>['body']> = {}, tlvs: PduOf<'submit_sm'>['tlvs'] = []): PduOf<'submit_sm'> {
-  return makePdu(
-    'submit_sm',
-    {
-      service_type: '',
-      source_addr_ton: 5,
-      source_addr_npi: 0,
-      source_addr: 'ACME',
-      dest_addr_ton: 1,
-      dest_addr_npi: 1,
-      destination_addr: '447700900123',
-      esm_class: 0,
-      protocol_id: 0,
-      priority_flag: 0,
-      schedule_delivery_time: '',
-      validity_period: '',
-      registered_delivery: 1,
-      replace_if_present_flag: 0,
-      data_coding: 0,
-      sm_default_msg_id: 0,
-      short_message: Buffer.from('hello world', 'latin1'),
-      ...overrides,
-    },
-    { tlvs },
-  );
 }
 
 export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,7 +6,8 @@ import { connectAndBind } from '../../src/session/index.js';
 import { Status } from '../../src/smpp/index.js';
 import { createSandbox } from '../../src/sim/sandbox.js';
 import { behaviourFromConfig, simulatorFromConfig } from '../../src/sim/from-config.js';
-import { cleanupAll, submitSm, track } from './helpers.js';
+import { submitSmPdu } from '../../src/sim/pdus.js';
+import { cleanupAll, track } from './helpers.js';
 
 afterEach(cleanupAll);
 
@@ -68,7 +69,7 @@ describe('sandbox carriers from the YAML simulator section', () => {
       session: { enquireLinkIntervalMs: 0 },
     });
     track(() => session.close());
-    expect((await session.request(submitSm()))!.status).toBe(Status.ESME_RSUBMITFAIL);
+    expect((await session.request(submitSmPdu()))!.status).toBe(Status.ESME_RSUBMITFAIL);
     expect(sandbox.simulator.submits).toEqual([]); // a sandbox keeps no records
     await sandbox.stop();
     expect((await session.whenClosed()).code).toBe('PEER_UNBOUND');

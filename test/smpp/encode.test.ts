@@ -25,27 +25,10 @@ import {
   type SubmitSmBody,
 } from '../../src/smpp/index.js';
 import { ERROR_REGISTRY, FIELD_STATUS } from '../../src/smpp/errors.js';
+import { submitSmBody } from '../../src/sim/pdus.js';
 import { byName } from './vectors.js';
 
-const baseSubmit = (): SubmitSmBody => ({
-  service_type: '',
-  source_addr_ton: 5,
-  source_addr_npi: 0,
-  source_addr: 'ACME',
-  dest_addr_ton: 1,
-  dest_addr_npi: 1,
-  destination_addr: '447700900123',
-  esm_class: 0,
-  protocol_id: 0,
-  priority_flag: 0,
-  schedule_delivery_time: '',
-  validity_period: '',
-  registered_delivery: 1,
-  replace_if_present_flag: 0,
-  data_coding: 0,
-  sm_default_msg_id: 0,
-  short_message: Buffer.from('Hello world'),
-});
+const baseSubmit = (): SubmitSmBody => submitSmBody({ short_message: Buffer.from('Hello world') });
 
 function expectEncodeError(pdu: unknown, code: SmppErrorCode, field?: string): SmppError {
   let thrown: unknown;
