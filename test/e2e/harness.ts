@@ -1,11 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import { stringify } from 'yaml';
-import { SmppProxy, type ProxyOptions } from '../../src/broker/proxy.js';
-import { parseConfig, type Config } from '../../src/config/index.js';
+import type { Config } from '../../src/config/index.js';
 import { SmppSession, type BindType, type IncomingRequestOf } from '../../src/session/index.js';
 import {
   findTlv,
@@ -18,86 +12,34 @@ import {
   type SubmitSmBody,
   type Tlv,
 } from '../../src/smpp/index.js';
-import { CarrierSimulator, type SubmitRecord } from '../../src/sim/carrier-sim.js';
-import { openMemoryStore } from '../../src/store/index.js';
+import type { CarrierSimulator, SubmitRecord } from '../../src/sim/carrier-sim.js';
 import type { CarrierSimulatorOptions } from '../../src/sim/options.js';
 import { submitSmPdu } from '../../src/sim/pdus.js';
-import { createSandbox } from '../../src/sim/sandbox.js';
+import { track } from '../helpers/cleanup.js';
+import { DeliveryLog } from '../helpers/delivery-log.js';
+import { PASSWORD, loopbackAccount, startCarrierSim, testConfig } from '../helpers/proxy.js';
 
-/** Everything a test file opened, closed in reverse order by cleanupAll(). */
-const opened: Array<() => Promise<void> | void> = [];
-
-export function track(cleanup: () => Promise<void> | void): void {
-  opened.push(cleanup);
-}
-
-export async function cleanupAll(): Promise<void> {
-  for (const task of opened.splice(0).reverse()) {
-    try {
-      await task();
-    } catch {
-      // One failed cleanup must not leave the rest open for the next test.
-    }
-  }
-}
-
-export const silentLogger = pino({ level: 'silent' });
-
-export async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  track(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** Polls `check` until it holds; fails with `what` after the timeout. */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { cleanupAll, tempDir, track } from '../helpers/cleanup.js';
+export { sleep, waitFor } from '../helpers/wait.js';
+export {
+  CARRIER_PASSWORD,
+  PASSWORD,
+  remoteCarrier,
+  silentLogger,
+  startProxy,
+  waitForBound,
+  waitForUnbound,
+  type RunningProxy,
+} from '../helpers/proxy.js';
 
 // ---------------------------------------------------------------------------------- carriers
-
-export const CARRIER_PASSWORD = 'pw';
 
 /**
  * A simulated carrier the proxy reaches over loopback like a real SMSC, so a test can stop,
  * restart and reconfigure it. It only accepts the credentials remoteCarrier() puts in the config.
  */
 export async function startCarrier(systemId: string, options: CarrierSimulatorOptions = {}): Promise<CarrierSimulator> {
-  const sim = new CarrierSimulator({
-    receiptDelayMs: 50,
-    receiptRetryMs: 200,
-    ...options,
-    accounts: [{ systemId, password: CARRIER_PASSWORD }],
-  });
-  await sim.start();
-  track(() => sim.stop());
-  return sim;
-}
-
-/** The YAML mapping of a remote carrier at a simulator (or a port), with short timers for tests. */
-export function remoteCarrier(
-  target: CarrierSimulator | number,
-  systemId: string,
-  extra: Record<string, unknown> = {},
-): Record<string, unknown> {
-  return {
-    host: '127.0.0.1',
-    port: typeof target === 'number' ? target : target.port,
-    system_id: systemId,
-    password: CARRIER_PASSWORD,
-    reconnect: { initial: '50ms', max: '200ms' },
-    response_timeout: '2s',
-    ...extra,
-  };
+  return startCarrierSim(systemId, { receiptDelayMs: 50, receiptRetryMs: 200, ...options });
 }
 
 /** short_message of a submit a carrier recorded; data_sm has none. */
@@ -108,11 +50,9 @@ export function shortMessageOf(record: SubmitRecord): Buffer {
 
 // ---------------------------------------------------------------------------------- proxy
 
-export const PASSWORD = 'secret';
-
 /** A YAML mapping of an account that may bind from loopback. */
 export function account(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { password: PASSWORD, allowed_ips: ['127.0.0.0/8', '::1'], max_binds: 4, ...extra };
+  return loopbackAccount({ max_binds: 4, ...extra });
 }
 
 /**
@@ -120,66 +60,7 @@ export function account(extra: Record<string, unknown> = {}): Record<string, unk
  * takes: listening on a free loopback port, no admin listener, NATS off.
  */
 export function makeConfig(sections: Record<string, unknown>, storePath = 'store-path-unused-by-this-test'): Config {
-  const { server, ...rest } = sections;
-  const document = {
-    server: { listen: '127.0.0.1:0', system_id: 'E2EPROXY', ...(server as object | undefined) },
-    admin: { listen: false },
-    store: { path: storePath },
-    nats: { enabled: false },
-    log: { level: 'silent' },
-    ...rest,
-  };
-  return parseConfig(stringify(document), 'e2e.yaml');
-}
-
-export interface RunningProxy {
-  proxy: SmppProxy;
-  port: number;
-  stop(): Promise<void>;
-}
-
-/**
- * Starts the proxy (sandbox carriers through createSandbox) and waits until every carrier is
- * bound. The store is a fresh in-memory one unless the test passes a store, or asks for the
- * durable store at config.store.path with `durable`.
- */
-export async function startProxy(
-  config: Config,
-  options: Partial<ProxyOptions> & { waitForCarriers?: readonly string[]; durable?: boolean } = {},
-): Promise<RunningProxy> {
-  const { waitForCarriers, durable, ...proxyOptions } = options;
-  let store = proxyOptions.store;
-  if (store === undefined && durable !== true) {
-    const memory = openMemoryStore();
-    track(() => memory.close());
-    store = memory;
-  }
-  const proxy = await SmppProxy.start(config, {
-    logger: silentLogger,
-    sandbox: (carrier) => createSandbox(carrier, silentLogger),
-    ...proxyOptions,
-    ...(store === undefined ? {} : { store }),
-  });
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    await proxy.stop(3_000);
-  };
-  track(stop);
-  const port = proxy.addresses.smpp?.port;
-  if (port === undefined) throw new Error('the proxy has no plain SMPP listener');
-  const carriers = waitForCarriers ?? Object.keys(config.carriers);
-  await waitForBound(proxy, carriers);
-  return { proxy, port, stop };
-}
-
-export async function waitForBound(proxy: SmppProxy, carriers: readonly string[], timeoutMs = 5_000): Promise<void> {
-  await waitFor(() => carriers.every((name) => proxy.pools.get(name)?.health().bound === true), `carriers ${carriers.join(', ')} bound`, timeoutMs);
-}
-
-export async function waitForUnbound(proxy: SmppProxy, carrier: string, timeoutMs = 5_000): Promise<void> {
-  await waitFor(() => proxy.pools.get(carrier)?.health().bound === false, `carrier ${carrier} unbound`, timeoutMs);
+  return testConfig(sections, { systemId: 'E2EPROXY', fileName: 'e2e.yaml', storePath });
 }
 
 // ---------------------------------------------------------------------------------- ESMEs
@@ -193,9 +74,7 @@ export type DeliveryAnswer = (delivery: Delivery, index: number) => number | und
  * it receives and answers each with what `answer` says (ESME_ROK by default).
  */
 export class TestEsme {
-  readonly deliveries: Delivery[] = [];
-  /** Called with each new delivery. */
-  private readonly waiters = new Set<(delivery: Delivery) => void>();
+  private readonly received = new DeliveryLog<Delivery>();
   answer: DeliveryAnswer = () => Status.ESME_ROK;
 
   private constructor(readonly session: SmppSession) {
@@ -205,12 +84,15 @@ export class TestEsme {
         return;
       }
       const delivery = req as Delivery;
-      const index = this.deliveries.length;
-      this.deliveries.push(delivery);
+      const index = this.received.items.length;
+      this.received.add(delivery);
       const status = this.answer(delivery, index);
       if (status !== undefined) delivery.respond(status, { message_id: '' });
-      for (const wake of [...this.waiters]) wake(delivery);
     });
+  }
+
+  get deliveries(): readonly Delivery[] {
+    return this.received.items;
   }
 
   /**
@@ -251,42 +133,13 @@ export class TestEsme {
   }
 
   /** Resolves once `count` deliveries have arrived in total. */
-  async waitForDeliveries(count: number, timeoutMs = 5_000): Promise<Delivery[]> {
-    if (this.deliveries.length >= count) return this.deliveries;
-    await new Promise<void>((resolve, reject) => {
-      const check = (): void => {
-        if (this.deliveries.length < count) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${count} deliveries (got ${this.deliveries.length})`));
-      }, timeoutMs);
-      this.waiters.add(check);
-    });
-    return this.deliveries;
+  async waitForDeliveries(count: number, timeoutMs = 5_000): Promise<readonly Delivery[]> {
+    return this.received.waitForCount(count, timeoutMs);
   }
 
   /** Resolves with the first delivery (received already or later) that `match` accepts. */
   async waitForDelivery(match: (delivery: Delivery) => boolean, timeoutMs = 5_000): Promise<Delivery> {
-    const found = this.deliveries.find(match);
-    if (found !== undefined) return found;
-    return new Promise<Delivery>((resolve, reject) => {
-      // Only the newcomer is looked at: the ones before it were checked already.
-      const check = (delivery: Delivery): void => {
-        if (!match(delivery)) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(delivery);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for a matching delivery (got ${this.deliveries.length} others)`));
-      }, timeoutMs);
-      this.waiters.add(check);
-    });
+    return this.received.waitForMatch(match, timeoutMs);
   }
 
   async close(): Promise<void> {

@@ -1,145 +1,57 @@
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import { stringify } from 'yaml';
-import { SmppProxy, type ProxyOptions } from '../../src/broker/proxy.js';
-import { parseConfig, type Config } from '../../src/config/index.js';
+import type { Config } from '../../src/config/index.js';
 import { connectAndBind, type BindType, type IncomingRequest, type SmppSession } from '../../src/session/index.js';
-import { FrameSplitter, decodePdu, encodePdu, makePdu, type Pdu, type PduOf, type SubmitSmBody, type Tlv } from '../../src/smpp/index.js';
-import { CarrierSimulator } from '../../src/sim/carrier-sim.js';
+import { FrameSplitter, decodePdu, encodePdu, type Pdu, type PduOf, type SubmitSmBody, type Tlv } from '../../src/smpp/index.js';
+import type { CarrierSimulator } from '../../src/sim/carrier-sim.js';
 import type { CarrierSimulatorOptions } from '../../src/sim/options.js';
 import { submitSmPdu } from '../../src/sim/pdus.js';
-import { createSandbox } from '../../src/sim/sandbox.js';
-import { openMemoryStore } from '../../src/store/index.js';
+import { track } from '../helpers/cleanup.js';
+import { DeliveryLog } from '../helpers/delivery-log.js';
+import { bindRequestPdu } from '../helpers/pdus.js';
+import { PASSWORD, loopbackAccount, startCarrierSim, startProxy as startTestProxy, testConfig, type RunningProxy, type StartProxyOptions } from '../helpers/proxy.js';
+import { waitFor as pollUntil } from '../helpers/wait.js';
 
-/** Everything a test opened, closed in reverse order by cleanupAll() (afterEach). */
-const opened: Array<() => Promise<void> | void> = [];
+export { cleanupAll, tempDir, track } from '../helpers/cleanup.js';
+export { sleep } from '../helpers/wait.js';
+export { CARRIER_PASSWORD, PASSWORD, remoteCarrier, silentLogger, type RunningProxy } from '../helpers/proxy.js';
 
-export function track(cleanup: () => Promise<void> | void): void {
-  opened.push(cleanup);
-}
-
-export async function cleanupAll(): Promise<void> {
-  for (const task of opened.splice(0).reverse()) {
-    try {
-      await task();
-    } catch {
-      // One failed cleanup must not leave the rest open for the next test.
-    }
-  }
-}
-
-export const silentLogger = pino({ level: 'silent' });
-
-export async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  track(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `check` until it holds; fails with `what` after the timeout. */
+/** Polls `check` until it holds; fails with `what` after the timeout (10 s by default: these runs are heavy). */
 export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
+  await pollUntil(check, what, timeoutMs);
 }
 
 // ------------------------------------------------------------------------------------ carriers
 
-export const CARRIER_PASSWORD = 'pw';
-
 /** A carrier simulator on loopback that the proxy binds to like any SMSC. */
 export async function startCarrier(systemId: string, options: CarrierSimulatorOptions = {}): Promise<CarrierSimulator> {
-  const sim = new CarrierSimulator({
+  return startCarrierSim(systemId, {
     receiptDelayMs: 20,
     receiptRetryMs: 100,
     recordLimit: 1_000,
     session: { enquireLinkIntervalMs: 0, unbindTimeoutMs: 500 },
     ...options,
-    accounts: [{ systemId, password: CARRIER_PASSWORD }],
   });
-  await sim.start();
-  track(() => sim.stop());
-  return sim;
-}
-
-/** The YAML mapping of a remote carrier at a simulator, with test-sized timers. */
-export function remoteCarrier(sim: CarrierSimulator, systemId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    host: '127.0.0.1',
-    port: sim.port,
-    system_id: systemId,
-    password: CARRIER_PASSWORD,
-    reconnect: { initial: '50ms', max: '200ms' },
-    response_timeout: '2s',
-    ...extra,
-  };
 }
 
 // ------------------------------------------------------------------------------------ proxy
 
-export const PASSWORD = 'secret';
-
 /** A YAML mapping of an account that may bind from loopback. */
 export function account(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { password: PASSWORD, allowed_ips: ['127.0.0.0/8', '::1'], max_binds: 8, ...extra };
+  return loopbackAccount({ max_binds: 8, ...extra });
 }
 
 /** A config on the path a real file takes: free loopback port, no admin listener, NATS off. */
 export function makeConfig(sections: Record<string, unknown>, storePath = './unused-store'): Config {
-  const { server, ...rest } = sections;
-  const document = {
-    server: { listen: '127.0.0.1:0', system_id: 'HARDPROXY', ...(server as object | undefined) },
-    admin: { listen: false },
-    store: { path: storePath },
-    nats: { enabled: false },
-    log: { level: 'silent' },
-    ...rest,
-  };
-  return parseConfig(stringify(document), 'hardening.yaml');
-}
-
-export interface RunningProxy {
-  proxy: SmppProxy;
-  port: number;
-  stop(): Promise<void>;
+  return testConfig(sections, { systemId: 'HARDPROXY', fileName: 'hardening.yaml', storePath });
 }
 
 /**
  * Starts the proxy (an in-memory store unless the options give one, sandbox carriers in
  * process) and waits until every carrier has a bound session.
  */
-export async function startProxy(config: Config, options: Partial<ProxyOptions> = {}): Promise<RunningProxy> {
-  const proxy = await SmppProxy.start(config, {
-    logger: silentLogger,
-    sandbox: (carrier) => createSandbox(carrier, silentLogger),
-    store: options.store ?? openMemoryStore(),
-    ...options,
-  });
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    await proxy.stop(3_000);
-  };
-  track(stop);
-  const port = proxy.addresses.smpp?.port;
-  if (port === undefined) throw new Error('the proxy has no plain SMPP listener');
-  await waitFor(
-    () => Object.keys(config.carriers).every((name) => proxy.pools.get(name)?.health().bound === true),
-    'every carrier bound',
-  );
-  return { proxy, port, stop };
+export async function startProxy(config: Config, options: StartProxyOptions = {}): Promise<RunningProxy> {
+  return startTestProxy(config, { boundTimeoutMs: 10_000, ...options });
 }
 
 // ------------------------------------------------------------------------------------ ESMEs
@@ -149,8 +61,7 @@ export type DeliverAnswer = (pdu: PduOf<'deliver_sm'>, index: number) => number;
 
 /** A bound ESME (our session layer) that records every deliver_sm and answers it with `answer`. */
 export class Esme {
-  readonly deliveries: PduOf<'deliver_sm'>[] = [];
-  private readonly waiters = new Set<() => void>();
+  private readonly received = new DeliveryLog<PduOf<'deliver_sm'>>();
 
   private constructor(
     readonly session: SmppSession,
@@ -162,11 +73,14 @@ export class Esme {
         return;
       }
       const pdu = req.pdu as PduOf<'deliver_sm'>;
-      const index = this.deliveries.length;
-      this.deliveries.push(pdu);
+      const index = this.received.items.length;
+      this.received.add(pdu);
       req.respond(this.answer(pdu, index), { message_id: '' } as never);
-      for (const wake of [...this.waiters]) wake();
     });
+  }
+
+  get deliveries(): readonly PduOf<'deliver_sm'>[] {
+    return this.received.items;
   }
 
   static async bind(
@@ -196,22 +110,8 @@ export class Esme {
     }
   }
 
-  async waitForDeliveries(count: number, timeoutMs = 10_000): Promise<PduOf<'deliver_sm'>[]> {
-    if (this.deliveries.length >= count) return this.deliveries;
-    await new Promise<void>((resolve, reject) => {
-      const check = (): void => {
-        if (this.deliveries.length < count) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${count} deliveries (got ${this.deliveries.length})`));
-      }, timeoutMs);
-      this.waiters.add(check);
-    });
-    return this.deliveries;
+  async waitForDeliveries(count: number, timeoutMs = 10_000): Promise<readonly PduOf<'deliver_sm'>[]> {
+    return this.received.waitForCount(count, timeoutMs);
   }
 
   async close(): Promise<void> {
@@ -220,13 +120,7 @@ export class Esme {
 }
 
 export function bindPdu(command: 'bind_transmitter' | 'bind_receiver' | 'bind_transceiver', systemId: string, password: string, sequence: number): Buffer {
-  return encodePdu(
-    makePdu(
-      command,
-      { system_id: systemId, password, system_type: '', interface_version: 0x34, addr_ton: 0, addr_npi: 0, address_range: '' },
-      { sequence },
-    ),
-  );
+  return encodePdu(bindRequestPdu(command, systemId, password, { sequence }));
 }
 
 // ------------------------------------------------------------------------------------ raw peers

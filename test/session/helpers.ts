@@ -22,18 +22,11 @@ import {
   type SmppSession,
 } from '../../src/session/index.js';
 import { SAMPLE_HANDSET, submitSmPdu } from '../../src/sim/pdus.js';
+import { track } from '../helpers/cleanup.js';
+import { bindRequestPdu } from '../helpers/pdus.js';
 
-/** Things a test opened; closed in afterEach so no socket or timer outlives its test. */
-const opened: Array<() => Promise<void> | void> = [];
-
-export function track(cleanup: () => Promise<void> | void): void {
-  opened.push(cleanup);
-}
-
-export async function cleanupAll(): Promise<void> {
-  const tasks = opened.splice(0).reverse();
-  for (const task of tasks) await task();
-}
+export { cleanupAllOrThrow as cleanupAll, track } from '../helpers/cleanup.js';
+export { sleep as delay, eventually } from '../helpers/wait.js';
 
 export const ACCOUNT = { system_id: 'acme', password: 'secret' } as const;
 
@@ -109,19 +102,7 @@ export function deliverSm(text = 'MO'): PduOf<'deliver_sm'> {
 }
 
 export function bindPdu(command: 'bind_transmitter' | 'bind_receiver' | 'bind_transceiver', sequence: number, password: string = ACCOUNT.password): Pdu {
-  return makePdu(
-    command,
-    {
-      system_id: ACCOUNT.system_id,
-      password,
-      system_type: '',
-      interface_version: 0x34,
-      addr_ton: 0,
-      addr_npi: 0,
-      address_range: '',
-    },
-    { sequence },
-  );
+  return bindRequestPdu(command, ACCOUNT.system_id, password, { sequence });
 }
 
 /** A hand-driven peer on a plain socket, for the misbehaving-peer cases our own session never produces. */
@@ -203,17 +184,6 @@ export class RawPeer {
     const waiters = this.waiters;
     this.waiters = [];
     for (const waiter of waiters) waiter();
-  }
-}
-
-export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls a condition on real time; for outcomes that have no event of their own. */
-export async function eventually(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await delay(5);
   }
 }
 

@@ -2,17 +2,10 @@ import { connectAndBind, type BindType, type IncomingRequest, type SmppSession }
 import { CarrierSimulator } from '../../src/sim/carrier-sim.js';
 import type { CarrierSimulatorOptions } from '../../src/sim/options.js';
 import { TestEsme, type TestEsmeOptions } from '../../src/sim/test-esme.js';
+import { track } from '../helpers/cleanup.js';
 
-/** Things a test opened; closed in afterEach so no socket or timer outlives its test. */
-const opened: Array<() => Promise<void> | void> = [];
-
-export function track(cleanup: () => Promise<void> | void): void {
-  opened.push(cleanup);
-}
-
-export async function cleanupAll(): Promise<void> {
-  for (const task of opened.splice(0).reverse()) await task();
-}
+export { cleanupAllOrThrow as cleanupAll, track } from '../helpers/cleanup.js';
+export { sleep as delay, eventually } from '../helpers/wait.js';
 
 export const ACCOUNT = { systemId: 'acme', password: 'secret' } as const;
 
@@ -62,15 +55,4 @@ export async function connectEsme(port: number, options: Partial<TestEsmeOptions
   });
   track(() => esme.session.close());
   return esme;
-}
-
-export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls a condition on real time; for outcomes that have no event of their own. */
-export async function eventually(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await delay(5);
-  }
 }
