@@ -138,16 +138,25 @@ export interface RecordContext {
   nextId: () => string;
 }
 
-let lastIsoMs = Number.NaN;
-let lastIso = '';
+let recentIsoMs = Number.NaN;
+let recentIso = '';
+let previousIsoMs = Number.NaN;
+let previousIso = '';
 
-/** Events come in bursts within one millisecond; formatting a date costs more than the rest of the envelope. */
+/**
+ * Events come in bursts within one millisecond; formatting a date costs more than the rest of
+ * the envelope. Two times are remembered, not one: billing and dlr records write a submit time
+ * and an acceptance (or receipt) time in turn, which would miss a single slot every time.
+ */
 function iso(ms: number): string {
-  if (ms !== lastIsoMs) {
-    lastIso = new Date(ms).toISOString();
-    lastIsoMs = ms;
-  }
-  return lastIso;
+  if (ms === recentIsoMs) return recentIso;
+  if (ms === previousIsoMs) return previousIso;
+  const text = new Date(ms).toISOString();
+  previousIsoMs = recentIsoMs;
+  previousIso = recentIso;
+  recentIsoMs = ms;
+  recentIso = text;
+  return text;
 }
 
 /*
