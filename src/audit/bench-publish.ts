@@ -22,6 +22,8 @@ export interface BenchPublishOptions {
   maxInFlight?: number;
   /** How long to wait for the backlog to drain after the last event (default 60 s). */
   drainTimeoutMs?: number;
+  /** Hand durable records straight to the publisher, as the runtime does (default true); false reads every event back. */
+  handOff?: boolean;
 }
 
 export interface BenchPublishResult {
@@ -49,6 +51,7 @@ export async function benchPublish(options: BenchPublishOptions): Promise<BenchP
   const total = options.events ?? 100_000;
   const perTick = options.perTick ?? 500;
   const prefix = options.subjectPrefix ?? 'bench';
+  const handOff = options.handOff ?? true;
   let dir: string | undefined;
   let store: Store;
   if ((options.store ?? 'lmdb') === 'lmdb') {
@@ -71,8 +74,16 @@ export async function benchPublish(options: BenchPublishOptions): Promise<BenchP
       storage: 'file',
     },
     ...(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {}),
+    handOff,
   });
-  const recorder = new AuditRecorder({ events, outbox: store.outbox, subjectPrefix: prefix, instance: 'bench' });
+  // Wired as the runtime wires them: durable records go straight to the publisher.
+  const recorder = new AuditRecorder({
+    events,
+    outbox: store.outbox,
+    subjectPrefix: prefix,
+    instance: 'bench',
+    ...(handOff ? { onAppended: (records, seqs) => publisher.offer(records, seqs) } : {}),
+  });
   try {
     recorder.start();
     publisher.start();

@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import type { Logger } from '../observability/logger.js';
 import { NatsTransport } from './nats-transport.js';
-import type { AuditOutbox, OutboxRecordStored } from './outbox-port.js';
+import type { AuditOutbox, OutboxRecordInput, OutboxRecordStored } from './outbox-port.js';
 import { validateStreamOptions, type AuditStreamOptions } from './stream.js';
 import {
   RefusalKind,
@@ -51,6 +51,12 @@ export interface OutboxPublisherOptions {
   pollIntervalMs?: number;
   /** How often, at most, the acknowledged cursor is written to the outbox. */
   cursorSaveIntervalMs?: number;
+  /**
+   * New events arrive through offer() once durable (the recorder hands them over), so the
+   * outbox's own append notifications are not needed: reading each batch back from the outbox
+   * would cost as much again as appending it. Default false: wake on the outbox's notifications.
+   */
+  handOff?: boolean;
   /** Backoff between connection or stream set-up attempts, and after JetStream refusals. */
   retryInitialMs?: number;
   retryMaxMs?: number;
@@ -98,6 +104,13 @@ export class OutboxPublisher {
   private readonly ackTimeoutMs: number;
   private readonly maxAckTimeoutMs: number;
   private readonly pollIntervalMs: number;
+  private readonly handOff: boolean;
+  /**
+   * The outbox may hold events past the read cursor that nobody offered: at start, after an
+   * offer could not be taken, or on a poll. Reads continue until one comes back short. Only
+   * consulted with handOff; without it every refill reads.
+   */
+  private behind = true;
   private readonly cursorSaveIntervalMs: number;
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
@@ -151,6 +164,7 @@ export class OutboxPublisher {
     this.maxAckTimeoutMs = Math.max(this.ackTimeoutMs, options.maxAckTimeoutMs ?? 60_000);
     this.pollIntervalMs = positive(options.pollIntervalMs ?? 200, 'pollIntervalMs');
     this.cursorSaveIntervalMs = Math.max(0, options.cursorSaveIntervalMs ?? 20);
+    this.handOff = options.handOff ?? false;
     this.retryInitialMs = positive(options.retryInitialMs ?? 250, 'retryInitialMs');
     this.retryMaxMs = Math.max(this.retryInitialMs, options.retryMaxMs ?? 10_000);
     this.pauseDelay = this.retryInitialMs;
@@ -165,7 +179,7 @@ export class OutboxPublisher {
     if (this.running) return;
     this.running = true;
     this.lastProgressAt = this.now();
-    this.unsubscribeAppended = this.outbox.onAppended?.(() => this.wake());
+    if (!this.handOff) this.unsubscribeAppended = this.outbox.onAppended?.(() => this.wake());
     this.pollTimer = setInterval(() => this.wake(), this.pollIntervalMs);
     const sweepEvery = Math.max(50, Math.min(1_000, Math.floor(this.ackTimeoutMs / 4)));
     this.sweepTimer = setInterval(() => this.resendOverdue(), sweepEvery);
@@ -175,7 +189,43 @@ export class OutboxPublisher {
   /** New events are in the outbox: send them now rather than at the next poll. */
   wake(): void {
     if (!this.running) return;
+    this.behind = true;
     void this.pump();
+  }
+
+  /**
+   * Events just made durable in the outbox under the given sequence numbers. When they are the
+   * next the publisher would read and the window has room, they are sent from memory; otherwise
+   * (behind after an outage or a restart, window full, NATS away) they wait in the outbox and
+   * are read from there in their turn.
+   */
+  offer(records: readonly OutboxRecordInput[], seqs: readonly number[] | undefined): void {
+    if (!this.running) return;
+    const first = seqs?.[0];
+    const last = seqs?.[seqs.length - 1];
+    if (
+      seqs === undefined ||
+      first === undefined ||
+      last === undefined ||
+      seqs.length !== records.length ||
+      last - first !== seqs.length - 1 ||
+      first !== this.readCursor + 1 ||
+      this.inFlight.size + seqs.length > this.maxInFlight ||
+      !this.canSend()
+    ) {
+      this.wake();
+      return;
+    }
+    const batch: Flight[] = [];
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const flight: Flight = { seq: first + i, id: record.id, subject: record.subject, payload: record.payload, sentAt: 0, attempts: 0, acked: false };
+      this.inFlight.set(flight.seq, flight);
+      batch.push(flight);
+    }
+    // A read already under way skips these: it only keeps records past the cursor.
+    this.readCursor = last;
+    this.send(batch);
   }
 
   /**
@@ -354,13 +404,16 @@ export class OutboxPublisher {
         while (this.canSend() && this.hasRoomToRefill()) {
           const space = this.maxInFlight - this.inFlight.size;
           let records: readonly OutboxRecordStored[];
+          const limit = Math.min(this.readBatch, space);
           try {
-            records = await this.outbox.read(this.readCursor, Math.min(this.readBatch, space));
+            records = await this.outbox.read(this.readCursor, limit);
           } catch (err) {
             this.noteError(`outbox read failed: ${err instanceof Error ? err.message : String(err)}`);
             this.logger?.error({ err }, 'audit outbox read failed');
             return;
           }
+          // A short read reached the end of the outbox: from here on, offers bring what is new.
+          if (records.length < limit) this.behind = false;
           if (records.length === 0) break;
           const batch: Flight[] = [];
           for (const record of records) {
@@ -381,6 +434,7 @@ export class OutboxPublisher {
           // When the connection dropped during the read, these stay in flight unsent and go
           // out with the resend once the transport is ready again.
           if (this.canSend()) this.send(batch);
+          if (records.length < limit) break;
         }
       } while (this.pumpAgain && this.canSend());
     } finally {
@@ -435,7 +489,7 @@ export class OutboxPublisher {
     this.lastProgressAt = this.now();
     if (this.pausedUntil === 0) this.pauseDelay = this.retryInitialMs;
     this.scheduleCursorSave();
-    if (this.hasRoomToRefill()) void this.pump();
+    if (this.hasRoomToRefill() && (this.behind || !this.handOff)) void this.pump();
   }
 
   /**

@@ -29,8 +29,12 @@ export interface AuditRecorderOptions {
   /** Instance id written into every event; default the host name. */
   instance?: string;
   ids?: EventIdGenerator;
-  /** Called after each batch is durable in the outbox: wire it to the publisher's wake(). */
-  onAppended?: () => void;
+  /**
+   * Called after each batch is durable in the outbox, with the records and the sequence numbers
+   * the outbox gave them (undefined when it returns none): wire it to the publisher's offer(),
+   * which sends them from memory instead of reading them back.
+   */
+  onAppended?: (records: readonly AuditRecord[], seqs: readonly number[] | undefined) => void;
   /**
    * Records held in memory while the outbox cannot take them (a failing disk): past this the
    * recorder reports full, so the proxy refuses new traffic instead of growing without bound.
@@ -60,7 +64,7 @@ export class AuditRecorder {
   private readonly events: ProxyEvents;
   private readonly outbox: AuditOutbox;
   private readonly ctx: RecordContext;
-  private readonly onAppended: (() => void) | undefined;
+  private readonly onAppended: AuditRecorderOptions['onAppended'];
   private readonly maxPending: number;
   private readonly logger: Logger | undefined;
 
@@ -206,11 +210,11 @@ export class AuditRecorder {
     const batch = this.pending;
     this.pending = [];
     try {
-      await this.outbox.append(batch);
+      const seqs = await this.outbox.append(batch);
       this.durableCount += batch.length;
       this.retryDelay = APPEND_RETRY_MIN_MS;
       this.releaseWaiters();
-      this.onAppended?.();
+      this.onAppended?.(batch, sequencesOf(seqs, batch.length));
     } catch (err) {
       // Keep the batch, ahead of anything newer, and try again later: dropping it would lose
       // audit and billing records the proxy has already acted on.
@@ -239,4 +243,9 @@ export class AuditRecorder {
     }
     this.waiters = still;
   }
+}
+
+/** The outbox's sequence numbers for a batch, when it returned one per record. */
+function sequencesOf(result: unknown, count: number): readonly number[] | undefined {
+  return Array.isArray(result) && result.length === count && result.every((seq) => Number.isSafeInteger(seq)) ? (result as number[]) : undefined;
 }

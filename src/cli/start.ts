@@ -100,6 +100,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
         storage: 'file',
       },
       connection: natsConnectionOptions(config),
+      handOff: true,
       logger,
     });
     recorder = new AuditRecorder({
@@ -107,7 +108,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       outbox: store.outbox,
       subjectPrefix: config.nats.subjectPrefix,
       instance: hostname(),
-      onAppended: () => publisher?.wake(),
+      onAppended: (records, seqs) => publisher?.offer(records, seqs),
       logger,
     });
     recorder.start();
