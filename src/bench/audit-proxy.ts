@@ -7,8 +7,8 @@ import type { PublisherStats } from '../audit/publisher.js';
 /**
  * The proxy for the audit benchmark: exactly what `smpp-proxy start -c FILE` runs (startRuntime),
  * in a process of its own as in production, plus one thing `start` does not offer: the audit
- * publisher's counters on request over the IPC channel, so the benchmark can watch the outbox
- * drain without depending on the admin listener.
+ * publisher's counters and the process's CPU time on request over the IPC channel, so the
+ * benchmark can watch the outbox drain and price each run in CPU per message.
  *
  * Messages from the parent: { type: 'stats' } and { type: 'stop' }. To the parent:
  * { type: 'ready', port }, { type: 'stats', stats }, { type: 'error', message }.
@@ -17,7 +17,8 @@ import type { PublisherStats } from '../audit/publisher.js';
 export type AuditProxyRequest = { type: 'stats' } | { type: 'stop' };
 export type AuditProxyReply =
   | { type: 'ready'; port: number }
-  | { type: 'stats'; stats: PublisherStats | null }
+  /** cpuMicros: the process's CPU time so far (user + system), to price a run per message. */
+  | { type: 'stats'; stats: PublisherStats | null; cpuMicros: number }
   | { type: 'error'; message: string };
 
 function send(reply: AuditProxyReply): void {
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
   let stopping = false;
   process.on('message', (message: AuditProxyRequest) => {
     if (message.type === 'stats') {
-      send({ type: 'stats', stats: runtime.publisher?.stats ?? null });
+      const cpu = process.cpuUsage();
+      send({ type: 'stats', stats: runtime.publisher?.stats ?? null, cpuMicros: cpu.user + cpu.system });
     } else if (message.type === 'stop' && !stopping) {
       stopping = true;
       void runtime.stop().then(

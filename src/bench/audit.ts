@@ -20,12 +20,21 @@ export interface AuditBenchOptions {
   rounds?: number;
   /** Longest wait for the outbox to drain after a run with publishing on. Default 120 s. */
   drainTimeoutMs?: number;
-  /** The nats-server binary; default: looked up like the tests do. */
-  natsServer?: string;
+  /** The nats-server binary; default: looked up like the tests do. null measures publishing off only. */
+  natsServer?: string | null;
+  /** The proxy process's script; default audit-proxy.js next to this module. */
+  proxyScript?: string;
+  /** Node options for the proxy process, e.g. ['--cpu-prof'] to profile it under load. */
+  proxyExecArgv?: string[];
 }
 
 export interface AuditRun {
   run: EsmeRunResult;
+  /**
+   * The proxy process's CPU time per message over the measured run (microseconds): unlike
+   * messages/s, hardly moved by whatever else the machine is doing.
+   */
+  cpuMicrosPerMessage: number;
   /** Publishing on only: the outbox when the last receipt arrived, and how long it took to empty. */
   backlogAtEnd?: number;
   drainMs?: number;
@@ -44,6 +53,8 @@ export interface AuditBenchResult {
   onPerSecond: number | null;
   /** Median messages/s with publishing on over the median with it off; the target is >= 0.80. */
   ratio: number | null;
+  /** Median proxy CPU per message with publishing off over the median with it on. */
+  cpuRatio: number | null;
   note: string | undefined;
 }
 
@@ -67,7 +78,8 @@ export async function benchAudit(options: AuditBenchOptions = {}): Promise<Audit
   const window = options.window ?? 100;
   const rounds = Math.max(1, options.rounds ?? 2);
   const drainTimeoutMs = options.drainTimeoutMs ?? 120_000;
-  const binary = options.natsServer ?? findNatsServer();
+  const binary = options.natsServer === null ? undefined : (options.natsServer ?? findNatsServer());
+  const child = { script: options.proxyScript ?? CHILD, execArgv: options.proxyExecArgv ?? [] };
 
   const simulator = new CarrierSimulator({
     accounts: [CARRIER],
@@ -80,19 +92,30 @@ export async function benchAudit(options: AuditBenchOptions = {}): Promise<Audit
   let nats: BenchNatsServer | undefined;
   let note: string | undefined;
   try {
-    if (binary === undefined) note = `publishing on not measured: ${NATS_SEARCH_NOTE}`;
+    if (binary === undefined) note = `publishing on not measured: ${options.natsServer === null ? 'no nats-server was to be used' : NATS_SEARCH_NOTE}`;
     else nats = await startBenchNats(binary);
     const off: AuditRun[] = [];
     const on: AuditRun[] = [];
     for (let round = 0; round < rounds; round++) {
-      off.push(await measureProxy({ dir, name: `off-${round}`, simulator, window, messages, natsUrl: undefined, drainTimeoutMs }));
+      off.push(await measureProxy({ dir, name: `off-${round}`, child, simulator, window, messages, natsUrl: undefined, drainTimeoutMs }));
       if (nats !== undefined) {
-        on.push(await measureProxy({ dir, name: `on-${round}`, simulator, window, messages, natsUrl: nats.url, drainTimeoutMs }));
+        on.push(await measureProxy({ dir, name: `on-${round}`, child, simulator, window, messages, natsUrl: nats.url, drainTimeoutMs }));
       }
     }
     const offPerSecond = median(off.map((r) => r.run.messagesPerSecond));
     const onPerSecond = on.length === 0 ? null : median(on.map((r) => r.run.messagesPerSecond));
-    return { window, off, on, offPerSecond, onPerSecond, ratio: onPerSecond === null ? null : onPerSecond / offPerSecond, note };
+    const cpuOff = median(off.map((r) => r.cpuMicrosPerMessage));
+    const cpuOn = on.length === 0 ? null : median(on.map((r) => r.cpuMicrosPerMessage));
+    return {
+      window,
+      off,
+      on,
+      offPerSecond,
+      onPerSecond,
+      ratio: onPerSecond === null ? null : onPerSecond / offPerSecond,
+      cpuRatio: cpuOn === null ? null : cpuOff / cpuOn,
+      note,
+    };
   } finally {
     await nats?.stop();
     await simulator.stop();
@@ -103,6 +126,7 @@ export async function benchAudit(options: AuditBenchOptions = {}): Promise<Audit
 interface ProxyRunOptions {
   dir: string;
   name: string;
+  child: { script: string; execArgv: string[] };
   simulator: CarrierSimulator;
   window: number;
   messages: number;
@@ -114,22 +138,26 @@ async function measureProxy(o: ProxyRunOptions): Promise<AuditRun> {
   const file = join(o.dir, `${o.name}.yaml`);
   writeFileSync(file, proxyConfig(o));
   const bindsBefore = o.simulator.stats.bindsAccepted;
-  const proxy = await ProxyProcess.start(file);
+  const proxy = await ProxyProcess.start(o.child.script, o.child.execArgv, file);
   try {
     // The proxy binds to the carrier in the background; measure once both binds are up.
     await waitUntil(() => o.simulator.stats.bindsAccepted >= bindsBefore + 2, 15_000, 'the proxy to bind to the carrier');
+    const before = await proxy.stats();
     const run = await measureEsmeRun({ host: '127.0.0.1', port: proxy.port, systemId: 'bench', password: 'bench' }, { messages: o.messages, window: o.window });
-    if (o.natsUrl === undefined) return { run };
-    const atEnd = await proxy.stats();
+    const end = await proxy.stats();
+    const cpuMicrosPerMessage = (end.cpuMicros - before.cpuMicros) / run.messages;
+    if (o.natsUrl === undefined) return { run, cpuMicrosPerMessage };
+    const atEnd = publisherStats(end);
     const started = performance.now();
     let stats = atEnd;
     while (stats.depth > 0 || stats.inFlight > 0) {
       if (performance.now() - started > o.drainTimeoutMs) break;
       await sleep(50);
-      stats = await proxy.stats();
+      stats = publisherStats(await proxy.stats());
     }
     return {
       run,
+      cpuMicrosPerMessage,
       backlogAtEnd: atEnd.depth,
       drainMs: performance.now() - started,
       backlogAfterDrain: stats.depth,
@@ -160,21 +188,31 @@ routes:
 `;
 }
 
+interface ProxySample {
+  stats: PublisherStats | null;
+  cpuMicros: number;
+}
+
+function publisherStats(sample: ProxySample): PublisherStats {
+  if (sample.stats === null) throw new Error('the benchmark proxy runs without a publisher');
+  return sample.stats;
+}
+
 /** The benchmark proxy process and its IPC channel. */
 class ProxyProcess {
-  private readonly waiting: Array<(stats: PublisherStats | null) => void> = [];
+  private readonly waiting: Array<(sample: ProxySample) => void> = [];
 
   private constructor(
     private readonly child: ChildProcess,
     readonly port: number,
   ) {
     child.on('message', (reply: AuditProxyReply) => {
-      if (reply.type === 'stats') this.waiting.shift()?.(reply.stats);
+      if (reply.type === 'stats') this.waiting.shift()?.({ stats: reply.stats, cpuMicros: reply.cpuMicros });
     });
   }
 
-  static async start(configFile: string): Promise<ProxyProcess> {
-    const child = fork(CHILD, [configFile], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  static async start(script: string, execArgv: string[], configFile: string): Promise<ProxyProcess> {
+    const child = fork(script, [configFile], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => fail(new Error('the benchmark proxy did not start within 30 s')), 30_000);
       const onMessage = (reply: AuditProxyReply): void => {
@@ -198,9 +236,11 @@ class ProxyProcess {
     return new ProxyProcess(child, port);
   }
 
-  stats(): Promise<PublisherStats> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push((stats) => (stats === null ? reject(new Error('the benchmark proxy runs without a publisher')) : resolve(stats)));
+  /** The publisher's counters (null with publishing off) and the process's CPU time so far. */
+  stats(): Promise<ProxySample> {
+    if (!this.child.connected) return Promise.reject(new Error('the benchmark proxy is gone'));
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
       this.request({ type: 'stats' });
     });
   }
@@ -242,6 +282,14 @@ export const auditScenario: BenchScenario = {
       { name: 'publishing off (with receipts)', value: r.offPerSecond, unit: 'msg/s' },
       { name: 'publishing on (with receipts)', value: r.onPerSecond, unit: 'msg/s', ...(measuredOn ? {} : { note: 'not measured' }) },
       { name: 'on / off', value: r.ratio, unit: 'ratio', note: 'target >= 0.80' },
+      { name: 'proxy CPU per message, publishing off', value: median(r.off.map((run) => run.cpuMicrosPerMessage)), unit: 'us' },
+      { name: 'proxy CPU per message, publishing on', value: measuredOn ? median(r.on.map((run) => run.cpuMicrosPerMessage)) : null, unit: 'us' },
+      {
+        name: 'CPU off / on',
+        value: r.cpuRatio,
+        unit: 'ratio',
+        note: 'the on / off ratio a proxy with a core to itself would reach',
+      },
       { name: 'outbox backlog when the run ended', value: worst((run) => run.backlogAtEnd), unit: 'events', note: 'largest of the runs' },
       { name: 'time to drain it', value: worst((run) => run.drainMs), unit: 'ms', note: 'longest of the runs' },
       { name: 'outbox backlog after the drain', value: worst((run) => run.backlogAfterDrain), unit: 'events', note: 'must be 0' },
