@@ -1,16 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { pino } from 'pino';
 import { expect } from 'vitest';
 import { stringify } from 'yaml';
 import { startRuntime, type Runtime } from '../../src/cli/start.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import type { SmppSession } from '../../src/session/index.js';
-import { CarrierSimulator } from '../../src/sim/carrier-sim.js';
+import type { CarrierSimulator } from '../../src/sim/carrier-sim.js';
 import { countBy, readStream, type StoredEvent } from '../audit/stream-reader.js';
+import { track } from '../helpers/cleanup.js';
+import { CARRIER_PASSWORD, silentLogger, startCarrierSim } from '../helpers/proxy.js';
+import { waitFor as pollUntil } from '../helpers/wait.js';
+
+export { cleanupAll, tempDir, track } from '../helpers/cleanup.js';
+export { sleep } from '../helpers/wait.js';
+export { CARRIER_PASSWORD } from '../helpers/proxy.js';
 
 /**
  * Shared pieces of the audit end-to-end tests: the real runtime (store, recorder, publisher,
@@ -18,60 +21,23 @@ import { countBy, readStream, type StoredEvent } from '../audit/stream-reader.js
  * each SMPP peer saw, so the stream can be compared with the traffic that actually happened.
  */
 
-/** Everything a test file opened, closed in reverse order by cleanupAll(). */
-const opened: Array<() => Promise<void> | void> = [];
-
-export function track(cleanup: () => Promise<void> | void): void {
-  opened.push(cleanup);
-}
-
-export async function cleanupAll(): Promise<void> {
-  for (const task of opened.splice(0).reverse()) {
-    try {
-      await task();
-    } catch {
-      // One failed cleanup must not leave the rest open.
-    }
-  }
-}
-
-export const silentLogger = pino({ level: 'silent' });
-
 export const PREFIX = 'smpp';
-export const CARRIER_PASSWORD = 'carpw';
 export const ESME_PASSWORD = 'esmepw';
 
-export async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  track(() => rm(dir, { recursive: true, force: true }));
-  return dir;
+/** Polls until `check` holds; these suites wait on whole runs, so the default is generous. */
+export function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  return pollUntil(check, what, timeoutMs, 20);
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls instead of sleeping a fixed time, so a loaded machine is slower rather than flaky. */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-/** A carrier simulator that only accepts the credentials carrierSection() writes into the config. */
-export async function startCarrier(systemId: string, receiptDelayMs = 20): Promise<CarrierSimulator> {
-  const sim = new CarrierSimulator({
-    accounts: [{ systemId, password: CARRIER_PASSWORD }],
+/** A carrier simulator that only accepts the credentials auditConfigDocument() writes into the config. */
+export function startCarrier(systemId: string, receiptDelayMs = 20): Promise<CarrierSimulator> {
+  return startCarrierSim(systemId, {
     receiptDelayMs,
     receiptRetryMs: 500,
     // The simulator never sends enquire_link of its own, so every enquire_link on a carrier
     // bind is the proxy's and the simulator's received log counts them.
     session: { enquireLinkIntervalMs: 0 },
   });
-  await sim.start();
-  track(() => sim.stop());
-  return sim;
 }
 
 export interface CarrierSpec {
