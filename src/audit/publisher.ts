@@ -209,7 +209,7 @@ export class OutboxPublisher {
       last === undefined ||
       seqs.length !== records.length ||
       last - first !== seqs.length - 1 ||
-      first !== this.readCursor + 1 ||
+      !this.follows(first) ||
       this.inFlight.size + seqs.length > this.maxInFlight ||
       !this.canSend()
     ) {
@@ -226,6 +226,17 @@ export class OutboxPublisher {
     // A read already under way skips these: it only keeps records past the cursor.
     this.readCursor = last;
     this.send(batch);
+  }
+
+  /**
+   * Whether a batch starting at `first` is the next thing to send. Either it is the very next
+   * sequence, or the outbox was read to its end since anything was last left unread: the
+   * recorder offers every batch in append order, so sequences skipped in between hold nothing
+   * to send (acknowledged before a restart, or a failed append the recorder retried under new
+   * sequences and the same event ids).
+   */
+  private follows(first: number): boolean {
+    return first === this.readCursor + 1 || (!this.behind && first > this.readCursor);
   }
 
   /**

@@ -96,8 +96,13 @@ function records(from: number, count: number): OutboxRecordInput[] {
   return Array.from({ length: count }, (_, i) => ({ id: `e${from + i}`, subject: 't.x', payload: Buffer.from(`{"n":${from + i}}`) }));
 }
 
-function setup(options: { maxInFlight?: number } = {}) {
+async function setup(options: { maxInFlight?: number; acknowledgedBefore?: number } = {}) {
   store = openMemoryStore();
+  if (options.acknowledgedBefore !== undefined) {
+    // A restart: earlier events were published and acknowledged, the outbox is empty.
+    await store.outbox.append(records(1, options.acknowledgedBefore));
+    await store.outbox.ackUpTo(options.acknowledgedBefore);
+  }
   const outbox = new WatchedOutbox(store.outbox);
   const transport = new ScriptedTransport();
   publisher = new OutboxPublisher({
@@ -110,7 +115,7 @@ function setup(options: { maxInFlight?: number } = {}) {
     pollIntervalMs: 60_000,
     ackTimeoutMs: 60_000,
     cursorSaveIntervalMs: 0,
-    ...options,
+    ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
   });
   publisher.start();
   /** What the recorder does: append, then offer the records under the sequence numbers given. */
@@ -125,7 +130,7 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
 
 describe('publisher hand-off', () => {
   it('sends offered records from memory once it has caught up, without reading them back', async () => {
-    const { outbox, transport, publisher, record } = setup();
+    const { outbox, transport, publisher, record } = await setup();
     await record(records(1, 5)); // before the transport is ready: waits in the outbox
     expect(transport.sent).toHaveLength(0);
     transport.ready();
@@ -141,7 +146,7 @@ describe('publisher hand-off', () => {
   });
 
   it('leaves records it cannot take now in the outbox and reads them in their turn', async () => {
-    const { outbox, transport, publisher, record } = setup({ maxInFlight: 20 });
+    const { outbox, transport, publisher, record } = await setup({ maxInFlight: 20 });
     transport.ready();
     await until(() => outbox.reads > 0 && publisher.stats.connected, 'the first read');
     for (let n = 1; n <= 100; n += 10) await record(records(n, 10));
@@ -163,7 +168,7 @@ describe('publisher hand-off', () => {
   });
 
   it('neither repeats nor skips records offered while a read of the same records is under way', async () => {
-    const { outbox, transport, publisher, record } = setup();
+    const { outbox, transport, publisher, record } = await setup();
     transport.ready();
     await until(() => outbox.reads > 0, 'the first read');
     await sleep(5);
@@ -187,8 +192,22 @@ describe('publisher hand-off', () => {
     await until(() => publisher.stats.depth === 0, 'the outbox to empty');
   });
 
+  it('takes offers directly after a restart over an outbox whose events were all acknowledged', async () => {
+    const { outbox, transport, publisher, record } = await setup({ acknowledgedBefore: 40 });
+    transport.ready();
+    await until(() => outbox.reads > 0, 'the first read');
+    await sleep(5);
+    const reads = outbox.reads;
+    await record(records(41, 10));
+    await record(records(51, 10));
+    expect(transport.seqs()).toEqual(range(41, 60));
+    expect(outbox.reads).toBe(reads);
+    transport.ackAll();
+    await until(() => publisher.stats.depth === 0, 'the outbox to empty');
+  });
+
   it('sends what was offered while NATS was away once it is back, once each', async () => {
-    const { transport, publisher, record } = setup();
+    const { transport, publisher, record } = await setup();
     transport.ready();
     await record(records(1, 10));
     transport.down();
