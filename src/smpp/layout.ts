@@ -69,14 +69,10 @@ const bind = [
   cstring('address_range', 41),
 ];
 
-const shortMessageFields = [
-  cstring('service_type', 6),
-  u8('source_addr_ton'),
-  u8('source_addr_npi'),
-  cstring('source_addr', 21),
-  u8('dest_addr_ton'),
-  u8('dest_addr_npi'),
-  cstring('destination_addr', 21),
+// submit_sm and deliver_sm (SMPP 3.4 4.4.1, 4.6.1) and submit_multi (4.5.1) differ only in
+// their destination: one address, or a list of them.
+const messageSource = [cstring('service_type', 6), u8('source_addr_ton'), u8('source_addr_npi'), cstring('source_addr', 21)];
+const messageRest = [
   u8('esm_class'),
   u8('protocol_id'),
   u8('priority_flag'),
@@ -87,6 +83,13 @@ const shortMessageFields = [
   u8('data_coding'),
   u8('sm_default_msg_id'),
   shortMessage,
+];
+const shortMessageFields = [
+  ...messageSource,
+  u8('dest_addr_ton'),
+  u8('dest_addr_npi'),
+  cstring('destination_addr', 21),
+  ...messageRest,
 ];
 
 const messageIdResp = [cstring('message_id', 65)];
@@ -114,27 +117,7 @@ const specs: Record<CommandName, LayoutSpec> = {
   // them. Rejecting such a response would lose the message_id of a message the carrier accepted.
   submit_sm_resp: { fields: messageIdResp, tlvsAllowed: true, bodyOptional: true },
   deliver_sm_resp: { fields: messageIdResp, tlvsAllowed: true, bodyOptional: true },
-  submit_multi: {
-    fields: [
-      cstring('service_type', 6),
-      u8('source_addr_ton'),
-      u8('source_addr_npi'),
-      cstring('source_addr', 21),
-      destAddresses,
-      u8('esm_class'),
-      u8('protocol_id'),
-      u8('priority_flag'),
-      time('schedule_delivery_time'),
-      time('validity_period'),
-      u8('registered_delivery'),
-      u8('replace_if_present_flag'),
-      u8('data_coding'),
-      u8('sm_default_msg_id'),
-      shortMessage,
-    ],
-    tlvsAllowed: true,
-    bodyOptional: false,
-  },
+  submit_multi: { fields: [...messageSource, destAddresses, ...messageRest], tlvsAllowed: true, bodyOptional: false },
   submit_multi_resp: { fields: [cstring('message_id', 65), unsuccessSmes], tlvsAllowed: true, bodyOptional: true },
   data_sm: {
     fields: [

@@ -73,22 +73,9 @@ export interface DistributionListAddress {
 
 export type DestAddress = SmeDestAddress | DistributionListAddress;
 
-export interface SubmitMultiBody {
-  service_type: string;
-  source_addr_ton: number;
-  source_addr_npi: number;
-  source_addr: string;
+/** submit_sm with a list of destinations in place of the one (dest_address comes after source_addr on the wire). */
+export interface SubmitMultiBody extends Omit<ShortMessageBody, 'dest_addr_ton' | 'dest_addr_npi' | 'destination_addr'> {
   dest_address: DestAddress[];
-  esm_class: number;
-  protocol_id: number;
-  priority_flag: number;
-  schedule_delivery_time: string;
-  validity_period: string;
-  registered_delivery: number;
-  replace_if_present_flag: number;
-  data_coding: number;
-  sm_default_msg_id: number;
-  short_message: Buffer;
 }
 
 export interface UnsuccessSme {
