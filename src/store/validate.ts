@@ -194,3 +194,20 @@ export function queueSeq(id: unknown): number {
   if (!Number.isSafeInteger(seq)) throw invalidArgument('id is not a queue item id');
   return seq;
 }
+
+/** defer()'s arguments, checked alike by every store; returns the sequence number in `id`. */
+export function deferArguments(account: unknown, id: unknown, notBefore: unknown, attempts: unknown): number {
+  keyPart('account', account);
+  const seq = queueSeq(id);
+  finite('notBefore', notBefore);
+  nonNegativeInteger('attempts', attempts);
+  return seq;
+}
+
+/** drop()'s arguments, checked alike by every store; returns the sequence number in `id`. */
+export function dropArguments(account: unknown, id: unknown, reason: unknown): number {
+  keyPart('account', account);
+  const seq = queueSeq(id);
+  text('reason', reason);
+  return seq;
+}

@@ -1,5 +1,6 @@
 import type { Database } from 'lmdb';
 import { writeFailed } from '../errors.js';
+import { deliveryView } from '../delivery-view.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { ResolvedStoreOptions } from '../options.js';
 import { sweepLimit } from '../options.js';
@@ -8,7 +9,6 @@ import {
   type DeadLetter,
   type DeadLetterQuery,
   type DeliveryItem,
-  type DeliveryKind,
   type DeliveryQueue,
   type QueuedDelivery,
   type QueueSweepResult,
@@ -18,12 +18,7 @@ import { PendingOverlay } from './pending-overlay.js';
 import type { LmdbWrite, WriteTracker } from './write-tracker.js';
 
 /** The item as stored; account and id live in the key. */
-export interface StoredItem {
-  kind: DeliveryKind;
-  pdu: Buffer;
-  proxyId?: string;
-  createdAt: number;
-  expiresAt: number;
+export interface StoredItem extends DeliveryItem {
   attempts: number;
   notBefore: number;
 }
@@ -50,21 +45,6 @@ export const QUEUE_SEQ_KEY = 'queue.lastSeq';
 
 function pendingKey(account: string, seq: number): string {
   return `${account.length}:${account}${seq}`;
-}
-
-function view(account: string, seq: number, item: StoredItem): QueuedDelivery {
-  const delivery: QueuedDelivery = {
-    id: String(seq),
-    account,
-    kind: item.kind,
-    pdu: Buffer.from(item.pdu),
-    createdAt: item.createdAt,
-    expiresAt: item.expiresAt,
-    attempts: item.attempts,
-    notBefore: item.notBefore,
-  };
-  if (item.proxyId !== undefined) delivery.proxyId = item.proxyId;
-  return delivery;
 }
 
 export class LmdbDeliveryQueue implements DeliveryQueue {
@@ -133,7 +113,7 @@ export class LmdbDeliveryQueue implements DeliveryQueue {
       const item = this.current(account, seq);
       // A write issued since the wait may have moved or removed the item.
       if (item === undefined || item.notBefore !== notBefore || item.expiresAt <= now) continue;
-      due.push(view(account, seq, item));
+      due.push(deliveryView(String(seq), account, item));
     }
     return due;
   }
@@ -157,10 +137,7 @@ export class LmdbDeliveryQueue implements DeliveryQueue {
 
   async defer(account: string, id: string, notBefore: number, attempts: number): Promise<boolean> {
     this.lifecycle.assertOpen();
-    validate.keyPart('account', account);
-    const seq = validate.queueSeq(id);
-    validate.finite('notBefore', notBefore);
-    validate.nonNegativeInteger('attempts', attempts);
+    const seq = validate.deferArguments(account, id, notBefore, attempts);
     const item = this.current(account, seq);
     if (item === undefined) return false;
     const next: StoredItem = { ...item, notBefore, attempts };
@@ -183,9 +160,7 @@ export class LmdbDeliveryQueue implements DeliveryQueue {
 
   async drop(account: string, id: string, reason: string): Promise<DeadLetter | undefined> {
     this.lifecycle.assertOpen();
-    validate.keyPart('account', account);
-    const seq = validate.queueSeq(id);
-    validate.text('reason', reason);
+    const seq = validate.dropArguments(account, id, reason);
     const item = this.current(account, seq);
     if (item === undefined) return undefined;
     const writes: LmdbWrite[] = [];
@@ -302,7 +277,7 @@ export class LmdbDeliveryQueue implements DeliveryQueue {
   }
 
   private bury(account: string, seq: number, item: StoredItem, reason: string, writes: LmdbWrite[]): DeadLetter {
-    const letter: DeadLetter = { ...view(account, seq, item), reason, droppedAt: this.options.clock.now() };
+    const letter: DeadLetter = { ...deliveryView(String(seq), account, item), reason, droppedAt: this.options.clock.now() };
     if (this.options.deadLetterTtlMs > 0) writes.push(this.dbs.dead.put([letter.droppedAt, seq], letter));
     return letter;
   }

@@ -1,3 +1,4 @@
+import { deliveryView } from '../delivery-view.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { ResolvedStoreOptions } from '../options.js';
 import { sweepLimit } from '../options.js';
@@ -41,21 +42,6 @@ interface AccountQueue {
 const compareOrder = (a: OrderEntry, b: OrderEntry): number => a.notBefore - b.notBefore || a.seq - b.seq;
 const compareExpiry = (a: ExpiryEntry, b: ExpiryEntry): number => a.expiresAt - b.expiresAt || a.seq - b.seq;
 const compareDead = (a: DeadEntry, b: DeadEntry): number => a.droppedAt - b.droppedAt || a.seq - b.seq;
-
-function publicView(item: StoredItem): QueuedDelivery {
-  const view: QueuedDelivery = {
-    id: item.id,
-    account: item.account,
-    kind: item.kind,
-    pdu: Buffer.from(item.pdu),
-    createdAt: item.createdAt,
-    expiresAt: item.expiresAt,
-    attempts: item.attempts,
-    notBefore: item.notBefore,
-  };
-  if (item.proxyId !== undefined) view.proxyId = item.proxyId;
-  return view;
-}
 
 function copyDeadLetter(letter: DeadLetter): DeadLetter {
   return { ...letter, pdu: Buffer.from(letter.pdu) };
@@ -103,7 +89,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
     for (const entry of queue.order.values()) {
       if (entry.notBefore > now || due.length === max) break;
       const item = queue.items.get(entry.seq);
-      if (item !== undefined && item.expiresAt > now) due.push(publicView(item));
+      if (item !== undefined && item.expiresAt > now) due.push(deliveryView(item.id, item.account, item));
     }
     return due;
   }
@@ -115,10 +101,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
 
   async defer(account: string, id: string, notBefore: number, attempts: number): Promise<boolean> {
     this.lifecycle.assertOpen();
-    validate.keyPart('account', account);
-    const seq = validate.queueSeq(id);
-    validate.finite('notBefore', notBefore);
-    validate.nonNegativeInteger('attempts', attempts);
+    const seq = validate.deferArguments(account, id, notBefore, attempts);
     const queue = this.accounts.get(account);
     const item = queue?.items.get(seq);
     if (queue === undefined || item === undefined) return false;
@@ -131,9 +114,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
 
   async drop(account: string, id: string, reason: string): Promise<DeadLetter | undefined> {
     this.lifecycle.assertOpen();
-    validate.keyPart('account', account);
-    const seq = validate.queueSeq(id);
-    validate.text('reason', reason);
+    const seq = validate.dropArguments(account, id, reason);
     const item = this.take(account, seq);
     if (item === undefined) return undefined;
     return this.bury(item, reason);
@@ -225,7 +206,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
   }
 
   private bury(item: StoredItem, reason: string): DeadLetter {
-    const letter: DeadLetter = { ...publicView(item), reason, droppedAt: this.options.clock.now() };
+    const letter: DeadLetter = { ...deliveryView(item.id, item.account, item), reason, droppedAt: this.options.clock.now() };
     if (this.options.deadLetterTtlMs > 0) {
       this.dead.insert({ droppedAt: letter.droppedAt, seq: item.seq, letter: copyDeadLetter(letter) });
       this.pduBytes += item.pdu.length;
