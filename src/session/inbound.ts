@@ -12,30 +12,12 @@ import {
   type Tlv,
 } from '../smpp/index.js';
 import { SessionError } from './errors.js';
+import { MESSAGE_COMMANDS, type MessageCommand } from './states.js';
 
 /** Requests the session hands to the application instead of answering itself. */
-export type AppRequestCommand =
-  | 'submit_sm'
-  | 'deliver_sm'
-  | 'data_sm'
-  | 'query_sm'
-  | 'cancel_sm'
-  | 'replace_sm'
-  | 'submit_multi'
-  | 'alert_notification'
-  | 'outbind';
+export type AppRequestCommand = MessageCommand | 'alert_notification' | 'outbind';
 
-const APP_REQUEST_COMMANDS: ReadonlySet<CommandName> = new Set<AppRequestCommand>([
-  'submit_sm',
-  'deliver_sm',
-  'data_sm',
-  'query_sm',
-  'cancel_sm',
-  'replace_sm',
-  'submit_multi',
-  'alert_notification',
-  'outbind',
-]);
+const APP_REQUEST_COMMANDS: ReadonlySet<CommandName> = new Set<AppRequestCommand>([...MESSAGE_COMMANDS, 'alert_notification', 'outbind']);
 
 export function isAppRequestCommand(command: CommandName): command is AppRequestCommand {
   return APP_REQUEST_COMMANDS.has(command);

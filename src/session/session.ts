@@ -36,12 +36,14 @@ import {
   BIND_COMMAND_FOR,
   BOUND_STATE_FOR,
   BindState,
+  MESSAGE_COMMANDS,
   bindTypeOf,
   incomingStatus,
   isBound,
   maySend,
   type BindCommand,
   type BindType,
+  type MessageCommand,
   type Role,
 } from './states.js';
 import type { TimerHandle, Timers } from './timers.js';
@@ -49,29 +51,12 @@ import { RequestWindow } from './window.js';
 import { CoalescingWriter } from './writer.js';
 
 /** Requests the application sends through request()/requestRaw(); each expects a response. */
-export type OutgoingRequestCommand =
-  | 'submit_sm'
-  | 'deliver_sm'
-  | 'data_sm'
-  | 'query_sm'
-  | 'cancel_sm'
-  | 'replace_sm'
-  | 'submit_multi'
-  | 'enquire_link';
+export type OutgoingRequestCommand = MessageCommand | 'enquire_link';
 
 /** Requests SMPP 3.4 never answers; sent with notify(). */
 export type OneWayCommand = 'outbind' | 'alert_notification';
 
-const OUTGOING_REQUESTS: ReadonlySet<string> = new Set<OutgoingRequestCommand>([
-  'submit_sm',
-  'deliver_sm',
-  'data_sm',
-  'query_sm',
-  'cancel_sm',
-  'replace_sm',
-  'submit_multi',
-  'enquire_link',
-]);
+const OUTGOING_REQUESTS: ReadonlySet<string> = new Set<OutgoingRequestCommand>([...MESSAGE_COMMANDS, 'enquire_link']);
 
 const ONE_WAY: ReadonlySet<string> = new Set<OneWayCommand>(['outbind', 'alert_notification']);
 

@@ -26,6 +26,10 @@ export type BindType = (typeof BindType)[keyof typeof BindType];
 
 export type BindCommand = 'bind_transmitter' | 'bind_receiver' | 'bind_transceiver';
 
+/** The message operations (SMPP 3.4 4.4-4.10): requests the application sends and answers, never the session itself. */
+export const MESSAGE_COMMANDS = ['submit_sm', 'deliver_sm', 'data_sm', 'query_sm', 'cancel_sm', 'replace_sm', 'submit_multi'] as const;
+export type MessageCommand = (typeof MESSAGE_COMMANDS)[number];
+
 export const BIND_COMMAND_FOR: Readonly<Record<BindType, BindCommand>> = {
   transmitter: 'bind_transmitter',
   receiver: 'bind_receiver',
