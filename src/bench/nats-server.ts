@@ -7,7 +7,8 @@ import { delimiter, join } from 'node:path';
 /**
  * A throwaway nats-server with JetStream for the audit benchmark: loopback only, a port the
  * kernel hands out (never 4222, which a developer may already run), its own store directory,
- * all removed again by stop().
+ * all removed again by stop(). The pieces that find, place and await a server are shared with
+ * the test suites' server, which adds restarts and freezing.
  */
 export interface BenchNatsServer {
   readonly url: string;
@@ -26,7 +27,7 @@ export const NATS_SEARCH_NOTE = `nats-server not found in ${SEARCHED.join(', ')}
 
 export async function startBenchNats(binary: string, readyTimeoutMs = 15_000): Promise<BenchNatsServer> {
   const storeDir = mkdtempSync(join(tmpdir(), 'smpp-bench-nats-'));
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const child = spawn(binary, ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let log = '';
@@ -43,7 +44,7 @@ export async function startBenchNats(binary: string, readyTimeoutMs = 15_000): P
     rmSync(storeDir, { recursive: true, force: true });
   };
   try {
-    await waitReady(child, port, () => log, readyTimeoutMs);
+    await waitForNatsReady(child, port, () => log, readyTimeoutMs);
   } catch (error) {
     await stop();
     throw error;
@@ -51,15 +52,21 @@ export async function startBenchNats(binary: string, readyTimeoutMs = 15_000): P
   return { url: `nats://127.0.0.1:${port}`, stop };
 }
 
-async function waitReady(child: ChildProcess, port: number, log: () => string, timeoutMs: number): Promise<void> {
+/**
+ * Resolves once a just-spawned server is ready; throws when it exits first or the timeout
+ * passes (the caller stops it). `log` is what it has written to stderr so far.
+ */
+export async function waitForNatsReady(child: ChildProcess, port: number, log: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`nats-server exited during start: ${log()}`);
-    // "Server is ready" follows JetStream's start-up; the TCP probe confirms the listener.
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`nats-server exited during start (code ${child.exitCode}, signal ${child.signalCode}):\n${log()}`);
+    }
+    // "Server is ready" follows JetStream's start-up and stream recovery; the TCP probe confirms the listener.
     if (log().includes('Server is ready') && (await canConnect(port))) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`nats-server did not become ready within ${timeoutMs} ms: ${log()}`);
+  throw new Error(`nats-server did not become ready on port ${port} within ${timeoutMs} ms:\n${log()}`);
 }
 
 function canConnect(port: number): Promise<boolean> {
@@ -73,7 +80,8 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-async function freePort(): Promise<number> {
+/** A port the kernel just handed out on loopback, released again for a server to take; never NATS's default 4222. */
+export async function freeLoopbackPort(): Promise<number> {
   for (;;) {
     const port = await new Promise<number>((resolve, reject) => {
       const server = createServer();

@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect as tcpConnect } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findNatsServer, freeLoopbackPort, waitForNatsReady } from '../../src/bench/nats-server.js';
 
 /**
  * A real nats-server with JetStream for tests: its own free port on loopback (never the
@@ -35,50 +35,14 @@ export interface StartNatsOptions {
   readyTimeoutMs?: number;
 }
 
-const DEFAULT_PORT = 4222;
-
 export function findNatsServerBinary(): string {
-  const candidates = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir) candidates.push(join(dir, 'nats-server'));
-  }
-  for (const candidate of candidates) {
-    if (existsSync(candidate)) return candidate;
-  }
+  const binary = findNatsServer();
+  if (binary !== undefined) return binary;
   throw new Error(
     'nats-server not found (looked in /usr/sbin, /usr/bin, /usr/local/bin and PATH). ' +
       'These tests need a real server: install the Debian package "nats-server".',
   );
 }
-
-/** A port the kernel just handed out on loopback, released again for the server to take. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        const chosen = typeof address === 'object' && address ? address.port : 0;
-        server.close(() => resolve(chosen));
-      });
-    });
-    if (port !== 0 && port !== DEFAULT_PORT) return port;
-  }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function startNatsServer(options: StartNatsOptions = {}): Promise<NatsServerHandle> {
   const binary = findNatsServerBinary();
@@ -87,7 +51,7 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<N
     throw new Error(`nats-server at ${binary} does not run: ${version.stderr || version.error?.message}`);
   }
   const storeDir = mkdtempSync(join(tmpdir(), 'smpp-proxy-nats-'));
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
   let child: ChildProcess | undefined;
   let exited: Promise<void> | undefined;
@@ -99,25 +63,17 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<N
     child = proc;
     exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     let log = '';
-    let ready = false;
     proc.stderr?.setEncoding('utf8');
     proc.stderr?.on('data', (chunk: string) => {
       // Keep only the start-up log: enough to explain a failure, bounded for long runs.
       if (log.length < 20_000) log += chunk;
-      if (log.includes('Server is ready')) ready = true;
     });
-    const deadline = Date.now() + readyTimeoutMs;
-    while (Date.now() < deadline) {
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        throw new Error(`nats-server exited during start (code ${proc.exitCode}, signal ${proc.signalCode}):\n${log}`);
-      }
-      // "Server is ready" comes after JetStream has recovered its streams; the TCP probe
-      // covers servers that log differently.
-      if (ready && (await canConnect(port))) return;
-      await sleep(25);
+    try {
+      await waitForNatsReady(proc, port, () => log, readyTimeoutMs);
+    } catch (error) {
+      proc.kill('SIGKILL');
+      throw error;
     }
-    proc.kill('SIGKILL');
-    throw new Error(`nats-server did not become ready on port ${port} within ${readyTimeoutMs} ms:\n${log}`);
   };
 
   const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
