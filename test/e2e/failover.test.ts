@@ -5,6 +5,7 @@ import {
   account,
   cleanupAll,
   makeConfig,
+  NO_BREAKER,
   remoteCarrier,
   startCarrier,
   startProxy,
@@ -27,8 +28,6 @@ let narrow: CarrierSimulator;
 let metered: CarrierSimulator;
 let running: RunningProxy;
 let esme: TestEsme;
-
-const NO_BREAKER = { failures: 1000, cooldown: '1m' };
 
 beforeAll(async () => {
   // A carrier that is down from the start: its port is known but nothing listens there yet.

@@ -23,6 +23,7 @@ export { cleanupAll, tempDir, track } from '../helpers/cleanup.js';
 export { sleep, waitFor } from '../helpers/wait.js';
 export {
   CARRIER_PASSWORD,
+  NO_BREAKER,
   PASSWORD,
   remoteCarrier,
   silentLogger,

@@ -5,6 +5,7 @@ import {
   account,
   cleanupAll,
   makeConfig,
+  NO_BREAKER,
   remoteCarrier,
   startCarrier,
   startProxy,
@@ -20,8 +21,6 @@ let beta: CarrierSimulator;
 let running: RunningProxy;
 let acme: TestEsme;
 let other: TestEsme;
-
-const NO_BREAKER = { failures: 1000, cooldown: '1m' };
 
 beforeAll(async () => {
   // Receipts far in the future, so messages stay pending for query_sm and cancel_sm.

@@ -5,6 +5,7 @@ import {
   account,
   cleanupAll,
   makeConfig,
+  NO_BREAKER,
   remoteCarrier,
   shortMessageOf,
   startCarrier,
@@ -24,8 +25,6 @@ let alpha: CarrierSimulator;
 let beta: CarrierSimulator;
 let running: RunningProxy;
 let esme: TestEsme;
-
-const NO_BREAKER = { failures: 1000, cooldown: '1m' };
 
 beforeAll(async () => {
   alpha = await startCarrier('alpha');

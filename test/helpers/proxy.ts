@@ -34,6 +34,9 @@ export async function startCarrierSim(systemId: string, options: CarrierSimulato
   return sim;
 }
 
+/** A circuit_breaker mapping that never opens within a test, for carriers a test fails on purpose. */
+export const NO_BREAKER = { failures: 1000, cooldown: '1m' } as const;
+
 /** The YAML mapping of a remote carrier at a simulator (or a port), with short timers for tests. */
 export function remoteCarrier(
   target: CarrierSimulator | number,
