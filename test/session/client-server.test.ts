@@ -184,8 +184,8 @@ describe('TLS', () => {
     return { server, port, tlsErrors };
   }
 
-  it('binds over TLS with the certificate verified against the given CA', async () => {
-    const { server, port } = await startTlsServer();
+  /** A client that checks the server's certificate against the test CA. */
+  async function bindVerifiedTlsClient(port: number): Promise<SmppSession> {
     const client = await connectAndBind({
       host: '127.0.0.1',
       port,
@@ -195,6 +195,12 @@ describe('TLS', () => {
       session: { enquireLinkIntervalMs: 0 },
     });
     track(() => client.close());
+    return client;
+  }
+
+  it('binds over TLS with the certificate verified against the given CA', async () => {
+    const { server, port } = await startTlsServer();
+    const client = await bindVerifiedTlsClient(port);
     expect(client.isTls).toBe(true);
     expect([...server.sessions][0]?.isTls).toBe(true);
     expect((await client.request(submitSm()))?.body.message_id).toBe('tls-ok');
@@ -202,15 +208,7 @@ describe('TLS', () => {
 
   it('close() unbinds TLS sessions before letting go of their sockets', async () => {
     const { server, port } = await startTlsServer();
-    const client = await connectAndBind({
-      host: '127.0.0.1',
-      port,
-      tls: { ca: readFileSync(CERT), servername: 'localhost' },
-      bindType: 'transceiver',
-      bind: { ...ACCOUNT },
-      session: { enquireLinkIntervalMs: 0 },
-    });
-    track(() => client.close());
+    const client = await bindVerifiedTlsClient(port);
     await server.close();
     expect((await client.whenClosed()).code).toBe('PEER_UNBOUND');
   });

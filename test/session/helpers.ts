@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { connect, createServer as createNetServer, type Socket } from 'node:net';
+import { expect } from 'vitest';
 import {
   FrameSplitter,
   Status,
@@ -18,6 +19,7 @@ import {
   type ConnectOptions,
   type IncomingRequest,
   type SessionOptions,
+  SessionError,
   type SmppServer,
   type SmppSession,
 } from '../../src/session/index.js';
@@ -185,6 +187,17 @@ export class RawPeer {
     this.waiters = [];
     for (const waiter of waiters) waiter();
   }
+}
+
+/** The SessionError `promise` rejects with; fails the test when it resolves or rejects with something else. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<SessionError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(SessionError);
+    return error as SessionError;
+  }
+  throw new Error('expected the promise to reject');
 }
 
 /** Answers any request; those whose response carries a message_id get `messageId`. */

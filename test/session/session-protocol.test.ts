@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Status, encodePdu, makePdu, type SmppError } from '../../src/smpp/index.js';
-import { FakeTimers, SessionError, SmppSession, type CloseReason, type IncomingRequest } from '../../src/session/index.js';
+import { FakeTimers, SmppSession, type CloseReason, type IncomingRequest } from '../../src/session/index.js';
 import {
   RawPeer,
   acceptAcme,
@@ -10,6 +10,7 @@ import {
   bindPdu,
   cleanupAll,
   eventually,
+  rejectionOf,
   respondWithId,
   startRawSmsc,
   startServer,
@@ -18,16 +19,6 @@ import {
 } from './helpers.js';
 
 afterEach(cleanupAll);
-
-async function rejectionOf(promise: Promise<unknown>): Promise<SessionError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SessionError);
-    return error as SessionError;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 /** A bound server session fed by a raw peer. */
 async function boundRawPeer(sessionOptions = {}) {

@@ -7,6 +7,7 @@ import {
   bindPdu,
   cleanupAll,
   deliverSm,
+  rejectionOf,
   respondWithId,
   startRawSmsc,
   startServer,
@@ -20,16 +21,6 @@ function holdRequests(session: { on(event: 'request', fn: (req: IncomingRequest)
   const held: IncomingRequest[] = [];
   session.on('request', (req) => held.push(req));
   return held;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<SessionError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SessionError);
-    return error as SessionError;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 describe('requests and responses over a real socket', () => {

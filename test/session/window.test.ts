@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RequestWindow, type ExpiredRequest } from '../../src/session/window.js';
 import { FakeTimers } from '../../src/session/timers.js';
 import { SessionError } from '../../src/session/errors.js';
+import { rejectionOf } from './helpers.js';
 
 const SUBMIT = 0x00000004;
 
@@ -9,16 +10,6 @@ function makeWindow(size = 2, timeoutMs = 1000) {
   const timers = new FakeTimers();
   const window = new RequestWindow<string>({ size, timeoutMs, timers });
   return { timers, window };
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<SessionError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SessionError);
-    return error as SessionError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('RequestWindow', () => {
