@@ -1,26 +1,13 @@
 import { createServer } from 'node:net';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run as runCarrierSim } from '../src/cli/carrier-sim.js';
 import { run as runSend } from '../src/cli/send.js';
 import type { CarrierSimulator } from '../src/sim/carrier-sim.js';
 import { Status } from '../src/smpp/index.js';
+import { captureIo } from './helpers/capture-io.js';
 import { ACCOUNT, cleanupAll, connectEsme, eventually, startSim, track } from './sim/helpers.js';
 
 afterEach(cleanupAll);
-
-/** stdout and stderr captured as text. */
-function captureIo() {
-  const text = { stdout: '', stderr: '' };
-  const sink = (key: 'stdout' | 'stderr') =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        text[key] += chunk.toString();
-        callback();
-      },
-    });
-  return { io: { stdout: sink('stdout'), stderr: sink('stderr') }, text };
-}
 
 function sendArgs(port: number, ...extra: string[]): string[] {
   return [

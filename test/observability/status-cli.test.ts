@@ -1,24 +1,19 @@
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { formatStatusReport, run } from '../../src/cli/status.js';
 import type { StatusReport } from '../../src/observability/status-report.js';
 import type { CarrierSimulator } from '../../src/sim/carrier-sim.js';
 import { account, cleanupAll, makeConfig, remoteCarrier, startCarrier, tempDir, TestEsme, waitFor } from '../e2e/harness.js';
+import { captureIo } from '../helpers/capture-io.js';
 import { ADMIN_TOKEN, startObserved, type Observed } from './helpers.js';
 
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await run(argv, { stdout, stderr });
-  return { code, stdout: out, stderr: err };
+  const { io, text } = captureIo();
+  const code = await run(argv, io);
+  return { code, ...text };
 }
 
 /** A loopback port with nothing listening on it. */

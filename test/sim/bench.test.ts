@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { benchCodec, codecScenario, loadPeerPduClass, typicalSubmitSm } from '../../src/bench/codec.js';
 import { benchDirect } from '../../src/bench/direct.js';
@@ -6,18 +5,7 @@ import { median, opsPerSecond } from '../../src/bench/measure.js';
 import { renderTable, type BenchScenario } from '../../src/bench/report.js';
 import { runBench, type BenchOutput } from '../../src/bench/run.js';
 import { decodePdu } from '../../src/smpp/index.js';
-
-function capture() {
-  const text = { stdout: '', stderr: '' };
-  const sink = (key: 'stdout' | 'stderr') =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        text[key] += chunk.toString();
-        callback();
-      },
-    });
-  return { io: { stdout: sink('stdout'), stderr: sink('stderr') }, text };
-}
+import { captureIo } from '../helpers/capture-io.js';
 
 const QUICK = { rounds: 3, roundMs: 30, warmupMs: 30 };
 
@@ -73,7 +61,7 @@ describe('bench runner', () => {
   });
 
   it('runs the selected scenarios and prints JSON', async () => {
-    const { io, text } = capture();
+    const { io, text } = captureIo();
     expect(await runBench(['--only', 'b', '--json', '--quick'], io, [fake('a'), fake('b')])).toBe(0);
     const output = JSON.parse(text.stdout) as BenchOutput;
     expect(output.results.map((r) => r.scenario)).toEqual(['b']);
@@ -82,17 +70,17 @@ describe('bench runner', () => {
   });
 
   it('prints a table, reports a failing scenario and exits 1', async () => {
-    const { io, text } = capture();
+    const { io, text } = captureIo();
     expect(await runBench([], io, [fake('a'), fake('b', true)])).toBe(1);
     expect(text.stdout).toMatch(/a\s+quick\s+0\s+flag/);
     expect(text.stderr).toContain('bench: b failed: b broke');
   });
 
   it('refuses unknown scenarios and lists the known ones', async () => {
-    const bad = capture();
+    const bad = captureIo();
     expect(await runBench(['--only', 'nope'], bad.io, [fake('a')])).toBe(2);
     expect(bad.text.stderr).toContain('unknown scenario nope; known: a');
-    const list = capture();
+    const list = captureIo();
     expect(await runBench(['--list'], list.io, [fake('a'), codecScenario])).toBe(0);
     expect(list.text.stdout).toContain('codec');
   });
