@@ -1,5 +1,5 @@
-import type { BindEvent, BindRejectedEvent, CarrierStateEvent, FailoverEvent, ProxyEventMap, ProxyEvents } from '../broker/events.js';
-import { neverThrows } from './guard.js';
+import type { BindEvent, BindRejectedEvent, CarrierStateEvent, FailoverEvent, ProxyEvents } from '../broker/events.js';
+import { listenSafely } from './guard.js';
 import { bindRefusalLabel } from './labels.js';
 import type { Logger } from './logger.js';
 
@@ -72,14 +72,5 @@ export function attachEventLogs(events: ProxyEvents, logger: Logger, options: Ev
     if (failoverWindows.size > 10_000) failoverWindows.clear();
   };
 
-  const handlers = {
-    bind: neverThrows(onBind),
-    bind_rejected: neverThrows(onBindRejected),
-    carrier_state: neverThrows(onCarrierState),
-    failover: neverThrows(onFailover),
-  } satisfies { [K in keyof ProxyEventMap]?: (...args: ProxyEventMap[K]) => void };
-  for (const [name, handler] of Object.entries(handlers)) events.on(name as keyof ProxyEventMap, handler as never);
-  return () => {
-    for (const [name, handler] of Object.entries(handlers)) events.off(name as keyof ProxyEventMap, handler as never);
-  };
+  return listenSafely(events, { bind: onBind, bind_rejected: onBindRejected, carrier_state: onCarrierState, failover: onFailover });
 }

@@ -5,13 +5,12 @@ import type {
   DlrEvent,
   FailoverEvent,
   PduEvent,
-  ProxyEventMap,
   ProxyEvents,
   RouteEvent,
   SubmitEvent,
 } from '../broker/events.js';
 import { FastCounter, FastHistogram } from './accumulators.js';
-import { neverThrows } from './guard.js';
+import { listenSafely } from './guard.js';
 import { bindRefusalLabel, commandLabel, failoverReasonLabel, receiptStatLabel, statusLabel } from './labels.js';
 import { readinessOf, readView, type ViewSnapshot } from './readiness.js';
 import type { PublisherStats, RuntimeView } from './view.js';
@@ -131,16 +130,15 @@ export function createMetrics(options: MetricsOptions): ProxyMetrics {
   const onBind = (e: BindEvent): void => binds.labels(e.side, e.peer, e.bindType, e.up ? 'up' : 'down').inc();
   const onBindRejected = (e: BindRejectedEvent): void => bindRejections.labels(bindRefusalLabel(e.reason)).inc();
 
-  const handlers = {
-    pdu: neverThrows(onPdu),
-    submit: neverThrows(onSubmit),
-    dlr: neverThrows(onDlr),
-    route: neverThrows(onRoute),
-    failover: neverThrows(onFailover),
-    bind: neverThrows(onBind),
-    bind_rejected: neverThrows(onBindRejected),
-  } satisfies { [K in keyof ProxyEventMap]?: (...args: ProxyEventMap[K]) => void };
-  for (const [name, handler] of Object.entries(handlers)) events.on(name as keyof ProxyEventMap, handler as never);
+  const detach = listenSafely(events, {
+    pdu: onPdu,
+    submit: onSubmit,
+    dlr: onDlr,
+    route: onRoute,
+    failover: onFailover,
+    bind: onBind,
+    bind_rejected: onBindRejected,
+  });
 
   // ---- state, read when scraped --------------------------------------------------------------
 
@@ -241,7 +239,7 @@ export function createMetrics(options: MetricsOptions): ProxyMetrics {
     close() {
       if (closed) return;
       closed = true;
-      for (const [name, handler] of Object.entries(handlers)) events.off(name as keyof ProxyEventMap, handler as never);
+      detach();
     },
   };
 }
