@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CarrierSimulator } from '../../src/sim/carrier-sim.js';
 import { encodePdu, makePdu, Status, TlvTag, type PduOf } from '../../src/smpp/index.js';
+import { submitMultiPdu } from '../helpers/pdus.js';
 import {
   account,
   cleanupAll,
@@ -121,21 +122,8 @@ describe('carrier binds', () => {
   });
 
   it('refuses submit_multi as a permanent failure rather than routing it', async () => {
-    const multi = makePdu('submit_multi', {
-      service_type: '',
-      source_addr_ton: 5,
-      source_addr_npi: 0,
-      source_addr: 'ACME',
-      dest_address: [{ dest_flag: 1, dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '447200900123' }],
-      esm_class: 0,
-      protocol_id: 0,
-      priority_flag: 0,
-      schedule_delivery_time: '',
-      validity_period: '',
+    const multi = submitMultiPdu([{ dest_flag: 1, dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '447200900123' }], {
       registered_delivery: 0,
-      replace_if_present_flag: 0,
-      data_coding: 0,
-      sm_default_msg_id: 0,
       short_message: Buffer.from('hi'),
     });
     const before = pair.stats.submitsReceived;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Status, encodePdu as encode, makePdu, type Pdu } from '../../src/smpp/index.js';
 import { FakeTimers, type CloseReason, type StateViolation } from '../../src/session/index.js';
+import { submitMultiPdu } from '../helpers/pdus.js';
 import { RawPeer, bindPdu, cleanupAll, deliverSm, respondWithId, startServer, submitSm } from './helpers.js';
 
 afterEach(cleanupAll);
@@ -33,19 +34,9 @@ function esmeRequests(): Pdu[] {
       sm_default_msg_id: 0,
       short_message: Buffer.from('new'),
     }),
-    makePdu('submit_multi', {
-      service_type: '',
+    submitMultiPdu([{ dest_flag: 1, dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '4477' }], {
       ...ADDR,
-      dest_address: [{ dest_flag: 1, dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '4477' }],
-      esm_class: 0,
-      protocol_id: 0,
-      priority_flag: 0,
-      schedule_delivery_time: '',
-      validity_period: '',
       registered_delivery: 0,
-      replace_if_present_flag: 0,
-      data_coding: 0,
-      sm_default_msg_id: 0,
       short_message: Buffer.from('multi'),
     }),
     makePdu('enquire_link', {}),

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SessionError, connectAndBind, type IncomingRequest, type SmppSession } from '../../src/session/index.js';
-import { submitSmBody, submitSmPdu } from '../../src/sim/pdus.js';
+import { submitSmPdu } from '../../src/sim/pdus.js';
 import {
   EsmMessageType,
   MessageState,
@@ -14,6 +14,7 @@ import {
   receiptedMessageIdOf,
   type PduOf,
 } from '../../src/smpp/index.js';
+import { submitMultiPdu } from '../helpers/pdus.js';
 import { ACCOUNT, bindRaw, cleanupAll, delay, eventually, startSim, track } from './helpers.js';
 
 afterEach(cleanupAll);
@@ -260,10 +261,7 @@ describe('submit behaviour', () => {
   it('answers submit_multi with generic_nack ESME_RINVCMDID', async () => {
     const sim = await startSim();
     const { session } = await receiver(sim.port);
-    const multi = makePdu('submit_multi', {
-      ...submitSmBody(),
-      dest_address: [{ dest_flag: 1, dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '4477' }],
-    });
+    const multi = submitMultiPdu([{ dest_flag: 1, dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '4477' }]);
     await expect(session.request(multi)).rejects.toMatchObject({ code: 'GENERIC_NACK', status: Status.ESME_RINVCMDID });
   });
 });
