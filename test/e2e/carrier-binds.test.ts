@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CarrierSimulator } from '../../src/sim/carrier-sim.js';
-import { encodePdu, makePdu, Status, TlvTag, type PduOf } from '../../src/smpp/index.js';
-import { submitMultiPdu } from '../helpers/pdus.js';
+import { encodePdu, Status, TlvTag, type PduOf } from '../../src/smpp/index.js';
+import { dataSmPdu, submitMultiPdu } from '../helpers/pdus.js';
 import {
   account,
   cleanupAll,
@@ -69,20 +69,8 @@ describe('carrier binds', () => {
 
   it('carries data_sm like submit_sm: routed, answered with a proxy id, bytes and TLVs unchanged', async () => {
     const payload = Buffer.from(Array.from({ length: 300 }, (_, i) => i & 0xff));
-    const pdu = makePdu(
-      'data_sm',
-      {
-        service_type: '',
-        source_addr_ton: 5,
-        source_addr_npi: 0,
-        source_addr: 'ACME',
-        dest_addr_ton: 1,
-        dest_addr_npi: 1,
-        destination_addr: '447200900999',
-        esm_class: 0,
-        registered_delivery: 1,
-        data_coding: 4,
-      },
+    const pdu = dataSmPdu(
+      { destination_addr: '447200900999', data_coding: 4 },
       { tlvs: [{ tag: TlvTag.message_payload, value: payload }, { tag: 0x1402, value: Buffer.from([1, 2, 3]) }] },
     );
     const before = pair.stats.submitsReceived;
@@ -100,18 +88,10 @@ describe('carrier binds', () => {
   });
 
   it('rewrites the sender of a data_sm', async () => {
-    const pdu = makePdu('data_sm', {
-      service_type: '',
-      source_addr_ton: 5,
-      source_addr_npi: 0,
-      source_addr: 'DATA',
-      dest_addr_ton: 1,
-      dest_addr_npi: 1,
-      destination_addr: '447200900998',
-      esm_class: 0,
-      registered_delivery: 0,
-      data_coding: 0,
-    }, { tlvs: [{ tag: TlvTag.message_payload, value: Buffer.from('payload') }] });
+    const pdu = dataSmPdu(
+      { source_addr: 'DATA', destination_addr: '447200900998', registered_delivery: 0 },
+      { tlvs: [{ tag: TlvTag.message_payload, value: Buffer.from('payload') }] },
+    );
     const before = pair.stats.submitsReceived;
     const resp = await esme.session.request(pdu)!;
     expect(resp.status).toBe(Status.ESME_ROK);

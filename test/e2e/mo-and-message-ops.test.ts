@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CarrierSimulator } from '../../src/sim/carrier-sim.js';
-import { makePdu, MessageState, Status, type PduOf } from '../../src/smpp/index.js';
+import { MessageState, Status, type PduOf } from '../../src/smpp/index.js';
+import { cancelSmPdu, querySmPdu, replaceSmPdu } from '../helpers/pdus.js';
 import {
   account,
   cleanupAll,
@@ -112,23 +113,6 @@ describe('MO', () => {
   });
 });
 
-function query(proxyId: string, sourceAddr = 'ACME'): PduOf<'query_sm'> {
-  return makePdu('query_sm', { message_id: proxyId, source_addr_ton: 5, source_addr_npi: 0, source_addr: sourceAddr });
-}
-
-function cancel(proxyId: string): PduOf<'cancel_sm'> {
-  return makePdu('cancel_sm', {
-    service_type: '',
-    message_id: proxyId,
-    source_addr_ton: 5,
-    source_addr_npi: 0,
-    source_addr: 'ACME',
-    dest_addr_ton: 1,
-    dest_addr_npi: 1,
-    destination_addr: '447700900123',
-  });
-}
-
 async function request<P extends PduOf<'query_sm'> | PduOf<'cancel_sm'>>(esme: TestEsme, pdu: P) {
   const pending = esme.session.request(pdu);
   if (pending === null) throw new Error('window full');
@@ -145,7 +129,7 @@ describe('query_sm and cancel_sm', () => {
   it('forwards query_sm with the carrier id and answers with the proxy id', async () => {
     const proxyId = await submitAccepted(acme);
     const carrierId = alpha.submits.at(-1)!.messageId!;
-    const resp = (await request(acme, query(proxyId))) as PduOf<'query_sm_resp'>;
+    const resp = (await request(acme, querySmPdu(proxyId))) as PduOf<'query_sm_resp'>;
     expect(resp.status).toBe(Status.ESME_ROK);
     expect(resp.body.message_id).toBe(proxyId);
     expect(resp.body.message_state).toBe(MessageState.ENROUTE);
@@ -159,7 +143,7 @@ describe('query_sm and cancel_sm', () => {
     alpha.configure({ failure: null });
     const carrierId = beta.submits.at(-1)!.messageId!;
     const alphaQueries = alpha.stats.queries;
-    const resp = (await request(acme, query(proxyId))) as PduOf<'query_sm_resp'>;
+    const resp = (await request(acme, querySmPdu(proxyId))) as PduOf<'query_sm_resp'>;
     expect(resp.status).toBe(Status.ESME_ROK);
     expect(resp.body.message_id).toBe(proxyId);
     expect(alpha.stats.queries).toBe(alphaQueries);
@@ -172,15 +156,15 @@ describe('query_sm and cancel_sm', () => {
   it('forwards cancel_sm with the carrier id; the message is then deleted at the carrier', async () => {
     const proxyId = await submitAccepted(acme);
     const carrierId = alpha.submits.at(-1)!.messageId!;
-    const resp = await request(acme, cancel(proxyId));
+    const resp = await request(acme, cancelSmPdu(proxyId));
     expect(resp.status).toBe(Status.ESME_ROK);
     const forwarded = alpha.received.filter((r) => r.command === 'cancel_sm').at(-1)!.pdu as PduOf<'cancel_sm'>;
     expect(forwarded.body.message_id).toBe(carrierId);
     expect(alpha.message(carrierId)?.state).toBe(MessageState.DELETED);
-    const after = (await request(acme, query(proxyId))) as PduOf<'query_sm_resp'>;
+    const after = (await request(acme, querySmPdu(proxyId))) as PduOf<'query_sm_resp'>;
     expect(after.body.message_state).toBe(MessageState.DELETED);
     // A second cancel is the carrier's own verdict, passed through.
-    expect((await request(acme, cancel(proxyId))).status).toBe(Status.ESME_RCANCELFAIL);
+    expect((await request(acme, cancelSmPdu(proxyId))).status).toBe(Status.ESME_RCANCELFAIL);
   });
 
   it('forwards replace_sm with the carrier id and the rewritten sender', async () => {
@@ -188,17 +172,7 @@ describe('query_sm and cancel_sm', () => {
     const proxyId = await submitAccepted(acme);
     alpha.configure({ failure: null });
     const carrierId = beta.submits.at(-1)!.messageId!;
-    const replace = makePdu('replace_sm', {
-      message_id: proxyId,
-      source_addr_ton: 5,
-      source_addr_npi: 0,
-      source_addr: 'ACME',
-      schedule_delivery_time: '',
-      validity_period: '',
-      registered_delivery: 1,
-      sm_default_msg_id: 0,
-      short_message: Buffer.from('replaced text'),
-    });
+    const replace = replaceSmPdu(proxyId, { short_message: Buffer.from('replaced text') });
     const resp = await acme.session.request(replace)!;
     expect(resp.status).toBe(Status.ESME_ROK);
     const forwarded = beta.received.filter((r) => r.command === 'replace_sm').at(-1)!.pdu as PduOf<'replace_sm'>;
@@ -211,12 +185,12 @@ describe('query_sm and cancel_sm', () => {
     const proxyId = await submitAccepted(acme);
     const queries = alpha.stats.queries + beta.stats.queries;
     const cancels = alpha.stats.cancels + beta.stats.cancels;
-    expect((await request(other, query(proxyId))).status).toBe(Status.ESME_RINVMSGID);
-    expect((await request(other, cancel(proxyId))).status).toBe(Status.ESME_RINVMSGID);
-    expect((await request(acme, query('0000NOSUCHID0000'))).status).toBe(Status.ESME_RINVMSGID);
+    expect((await request(other, querySmPdu(proxyId))).status).toBe(Status.ESME_RINVMSGID);
+    expect((await request(other, cancelSmPdu(proxyId))).status).toBe(Status.ESME_RINVMSGID);
+    expect((await request(acme, querySmPdu('0000NOSUCHID0000'))).status).toBe(Status.ESME_RINVMSGID);
     expect(alpha.stats.queries + beta.stats.queries).toBe(queries);
     expect(alpha.stats.cancels + beta.stats.cancels).toBe(cancels);
     // The owner still can.
-    expect((await request(acme, query(proxyId))).status).toBe(Status.ESME_ROK);
+    expect((await request(acme, querySmPdu(proxyId))).status).toBe(Status.ESME_ROK);
   });
 });

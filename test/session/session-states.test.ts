@@ -1,39 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Status, encodePdu as encode, makePdu, type Pdu } from '../../src/smpp/index.js';
 import { FakeTimers, type CloseReason, type StateViolation } from '../../src/session/index.js';
-import { submitMultiPdu } from '../helpers/pdus.js';
+import { cancelSmPdu, dataSmPdu, querySmPdu, replaceSmPdu, submitMultiPdu } from '../helpers/pdus.js';
 import { RawPeer, bindPdu, cleanupAll, deliverSm, respondWithId, startServer, submitSm } from './helpers.js';
 
 afterEach(cleanupAll);
 
-const MESSAGE_ID = { message_id: 'abc' };
+const MESSAGE_ID = 'abc';
 const ADDR = { source_addr_ton: 0, source_addr_npi: 0, source_addr: 'ACME' };
 
 /** One of every request an ESME might send, none allowed before bind. */
 function esmeRequests(): Pdu[] {
   return [
     submitSm(),
-    makePdu('data_sm', {
-      service_type: '',
-      ...ADDR,
-      dest_addr_ton: 1,
-      dest_addr_npi: 1,
-      destination_addr: '4477',
-      esm_class: 0,
-      registered_delivery: 0,
-      data_coding: 0,
-    }),
-    makePdu('query_sm', { ...MESSAGE_ID, ...ADDR }),
-    makePdu('cancel_sm', { service_type: '', ...MESSAGE_ID, ...ADDR, dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '4477' }),
-    makePdu('replace_sm', {
-      ...MESSAGE_ID,
-      ...ADDR,
-      schedule_delivery_time: '',
-      validity_period: '',
-      registered_delivery: 0,
-      sm_default_msg_id: 0,
-      short_message: Buffer.from('new'),
-    }),
+    dataSmPdu({ ...ADDR, destination_addr: '4477', registered_delivery: 0 }),
+    querySmPdu(MESSAGE_ID, ADDR),
+    cancelSmPdu(MESSAGE_ID, { ...ADDR, destination_addr: '4477' }),
+    replaceSmPdu(MESSAGE_ID, { ...ADDR, registered_delivery: 0, short_message: Buffer.from('new') }),
     submitMultiPdu([{ dest_flag: 1, dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '4477' }], {
       ...ADDR,
       registered_delivery: 0,

@@ -8,13 +8,12 @@ import {
   TlvTag,
   encodePdu,
   findTlv,
-  makePdu,
   messageStateOf,
   parseReceiptText,
   receiptedMessageIdOf,
   type PduOf,
 } from '../../src/smpp/index.js';
-import { submitMultiPdu } from '../helpers/pdus.js';
+import { cancelSmPdu, dataSmPdu, querySmPdu, replaceSmPdu, submitMultiPdu } from '../helpers/pdus.js';
 import { ACCOUNT, bindRaw, cleanupAll, delay, eventually, startSim, track } from './helpers.js';
 
 afterEach(cleanupAll);
@@ -236,22 +235,7 @@ describe('submit behaviour', () => {
   it('accepts data_sm like submit_sm, reading its text from message_payload', async () => {
     const sim = await startSim();
     const { session, delivered } = await receiver(sim.port);
-    const dataSm = makePdu(
-      'data_sm',
-      {
-        service_type: '',
-        source_addr_ton: 5,
-        source_addr_npi: 0,
-        source_addr: 'ACME',
-        dest_addr_ton: 1,
-        dest_addr_npi: 1,
-        destination_addr: '447700900123',
-        esm_class: 0,
-        registered_delivery: 1,
-        data_coding: 0,
-      },
-      { tlvs: [{ tag: TlvTag.message_payload, value: Buffer.from('payload text') }] },
-    );
+    const dataSm = dataSmPdu({}, { tlvs: [{ tag: TlvTag.message_payload, value: Buffer.from('payload text') }] });
     const resp = (await session.request(dataSm))!;
     expect(resp).toMatchObject({ command: 'data_sm_resp', status: 0, body: { message_id: '1A2B3C4D' } });
     await eventually(() => delivered.length === 1);
@@ -267,44 +251,19 @@ describe('submit behaviour', () => {
 });
 
 describe('query_sm, cancel_sm, replace_sm', () => {
-  const query = (id: string) => makePdu('query_sm', { message_id: id, source_addr_ton: 5, source_addr_npi: 0, source_addr: 'ACME' });
-  const cancel = (id: string) =>
-    makePdu('cancel_sm', {
-      service_type: '',
-      message_id: id,
-      source_addr_ton: 5,
-      source_addr_npi: 0,
-      source_addr: 'ACME',
-      dest_addr_ton: 1,
-      dest_addr_npi: 1,
-      destination_addr: '447700900123',
-    });
-  const replace = (id: string, text: string) =>
-    makePdu('replace_sm', {
-      message_id: id,
-      source_addr_ton: 5,
-      source_addr_npi: 0,
-      source_addr: 'ACME',
-      schedule_delivery_time: '',
-      validity_period: '',
-      registered_delivery: 1,
-      sm_default_msg_id: 0,
-      short_message: Buffer.from(text),
-    });
-
   it('query_sm reports ENROUTE, then the final state with its date; unknown ids are ESME_RINVMSGID', async () => {
     const sim = await startSim({ receiptDelayMs: 400, messageIdFormat: 'hex-decimal' });
     const { session, delivered } = await receiver(sim.port);
     const id = (await submit(session)).body.message_id!;
-    const early = (await session.request(query(id)))!;
+    const early = (await session.request(querySmPdu(id)))!;
     expect(early).toMatchObject({ status: 0, body: { message_id: id, final_date: '', message_state: MessageState.ENROUTE, error_code: 0 } });
     await eventually(() => delivered.length === 1);
-    const late = (await session.request(query(id.toLowerCase())))!;
+    const late = (await session.request(querySmPdu(id.toLowerCase())))!;
     expect(late.body.message_state).toBe(MessageState.DELIVERED);
     expect(late.body.final_date).toMatch(/^\d{12}000\+$/);
     // The receipt form of the id names the same message.
-    expect((await session.request(query(sim.message(id)!.receiptId)))!.body.message_state).toBe(MessageState.DELIVERED);
-    expect((await session.request(query('NOPE')))!.status).toBe(Status.ESME_RINVMSGID);
+    expect((await session.request(querySmPdu(sim.message(id)!.receiptId)))!.body.message_state).toBe(MessageState.DELIVERED);
+    expect((await session.request(querySmPdu('NOPE')))!.status).toBe(Status.ESME_RINVMSGID);
     expect(sim.stats.queries).toBe(4);
   });
 
@@ -320,18 +279,18 @@ describe('query_sm, cancel_sm, replace_sm', () => {
       session: { enquireLinkIntervalMs: 0 },
     });
     track(() => other.close());
-    expect((await other.request(query(id)))!.status).toBe(Status.ESME_RINVMSGID);
-    expect((await other.request(cancel(id)))!.status).toBe(Status.ESME_RINVMSGID);
+    expect((await other.request(querySmPdu(id)))!.status).toBe(Status.ESME_RINVMSGID);
+    expect((await other.request(cancelSmPdu(id)))!.status).toBe(Status.ESME_RINVMSGID);
   });
 
   it('cancel_sm stops a pending message and its receipt; a final one cannot be cancelled', async () => {
     const sim = await startSim({ receiptDelayMs: 400 });
     const { session, delivered } = await receiver(sim.port);
     const id = (await submit(session)).body.message_id!;
-    expect((await session.request(cancel(id)))!.status).toBe(Status.ESME_ROK);
-    expect((await session.request(query(id)))!.body.message_state).toBe(MessageState.DELETED);
-    expect((await session.request(cancel(id)))!.status).toBe(Status.ESME_RCANCELFAIL);
-    expect((await session.request(cancel('0')))!.status).toBe(Status.ESME_RINVMSGID);
+    expect((await session.request(cancelSmPdu(id)))!.status).toBe(Status.ESME_ROK);
+    expect((await session.request(querySmPdu(id)))!.body.message_state).toBe(MessageState.DELETED);
+    expect((await session.request(cancelSmPdu(id)))!.status).toBe(Status.ESME_RCANCELFAIL);
+    expect((await session.request(cancelSmPdu('0')))!.status).toBe(Status.ESME_RINVMSGID);
     // Past the moment the receipt was due: none comes for a cancelled message.
     await delay(500);
     expect(delivered).toHaveLength(0);
@@ -343,22 +302,22 @@ describe('query_sm, cancel_sm, replace_sm', () => {
     const a = (await submit(session)).body.message_id!;
     const b = (await submit(session)).body.message_id!;
     const elsewhere = (await submit(session, submitSmPdu({ destination_addr: '447700900999' }))).body.message_id!;
-    expect((await session.request(cancel('')))!.status).toBe(Status.ESME_ROK);
+    expect((await session.request(cancelSmPdu('')))!.status).toBe(Status.ESME_ROK);
     expect(sim.message(a)?.state).toBe(MessageState.DELETED);
     expect(sim.message(b)?.state).toBe(MessageState.DELETED);
     expect(sim.message(elsewhere)?.state).toBe(MessageState.ENROUTE);
-    expect((await session.request(cancel('')))!.status).toBe(Status.ESME_RCANCELFAIL);
+    expect((await session.request(cancelSmPdu('')))!.status).toBe(Status.ESME_RCANCELFAIL);
   });
 
   it('replace_sm changes a pending message (the receipt quotes the new text); a final one cannot be replaced', async () => {
     const sim = await startSim({ receiptDelayMs: 400 });
     const { session, delivered } = await receiver(sim.port);
     const id = (await submit(session, submitSmPdu({ registered_delivery: 0 }))).body.message_id!;
-    expect((await session.request(replace(id, 'Replacement text')))!.status).toBe(Status.ESME_ROK);
+    expect((await session.request(replaceSmPdu(id, { short_message: Buffer.from('Replacement text') })))!.status).toBe(Status.ESME_ROK);
     await eventually(() => delivered.length === 1);
     expect(delivered[0]!.body.short_message.toString('latin1')).toMatch(/text:Replacement text$/);
-    expect((await session.request(replace(id, 'Too late')))!.status).toBe(Status.ESME_RREPLACEFAIL);
-    expect((await session.request(replace('FFFF', 'x')))!.status).toBe(Status.ESME_RINVMSGID);
+    expect((await session.request(replaceSmPdu(id, { short_message: Buffer.from('Too late') })))!.status).toBe(Status.ESME_RREPLACEFAIL);
+    expect((await session.request(replaceSmPdu('FFFF', { short_message: Buffer.from('x') })))!.status).toBe(Status.ESME_RINVMSGID);
   });
 });
 
