@@ -111,6 +111,12 @@ export class OutboxPublisher {
    * consulted with handOff; without it every refill reads.
    */
   private behind = true;
+  /**
+   * Counts wake() calls, each a sign that records may wait unread past the cursor (a refused
+   * offer, a poll). A short read shows the publisher caught up only if none came while it ran:
+   * records refused during the read may lie past what the read saw.
+   */
+  private wakes = 0;
   private readonly cursorSaveIntervalMs: number;
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
@@ -190,6 +196,7 @@ export class OutboxPublisher {
   wake(): void {
     if (!this.running) return;
     this.behind = true;
+    this.wakes++;
     void this.pump();
   }
 
@@ -416,6 +423,7 @@ export class OutboxPublisher {
           const space = this.maxInFlight - this.inFlight.size;
           let records: readonly OutboxRecordStored[];
           const limit = Math.min(this.readBatch, space);
+          const wakesBeforeRead = this.wakes;
           try {
             records = await this.outbox.read(this.readCursor, limit);
           } catch (err) {
@@ -424,7 +432,10 @@ export class OutboxPublisher {
             return;
           }
           // A short read reached the end of the outbox: from here on, offers bring what is new.
-          if (records.length < limit) this.behind = false;
+          // Unless an offer was refused meanwhile: its records may be past what this read saw,
+          // and taking the next offer directly would skip them for good (the cursor would move
+          // over them). The loop reads again for that wake.
+          if (records.length < limit && this.wakes === wakesBeforeRead) this.behind = false;
           if (records.length === 0) break;
           const batch: Flight[] = [];
           for (const record of records) {

@@ -69,6 +69,12 @@ class WatchedOutbox implements AuditOutbox {
     this.openGate?.();
     this.gate = undefined;
   }
+  /** Lets the reads held so far finish and holds the next ones. */
+  passHeldReads(): void {
+    const open = this.openGate;
+    this.holdReads();
+    open?.();
+  }
 }
 
 const stream = { name: 'S', subjects: ['t.>'], replicas: 1, maxAgeMs: 0, maxBytes: -1, duplicateWindowMs: 120_000, storage: 'file' as const };
@@ -204,6 +210,27 @@ describe('publisher hand-off', () => {
     expect(outbox.reads).toBe(reads);
     transport.ackAll();
     await until(() => publisher.stats.depth === 0, 'the outbox to empty');
+  });
+
+  it('skips nothing refused while a read of the backlog after a restart was under way', async () => {
+    const { outbox, transport, publisher, record } = await setup({ acknowledgedBefore: 40 });
+    await record(records(41, 10)); // before the transport is ready: waits in the outbox
+    outbox.holdReads();
+    transport.ready();
+    await until(() => outbox.reads === 1, 'the read of the backlog');
+    // Refused: not the next sequence the publisher knows of (its cursor starts at 0).
+    await record(records(51, 5));
+    outbox.passHeldReads();
+    await until(() => outbox.reads === 2, 'the read for the refused records');
+    // The read after the backlog has seen 51-55; these arrive while it is still under way.
+    await record(records(56, 5));
+    outbox.releaseReads();
+    await until(() => transport.sent.length >= 20, 'every record to be sent');
+    await sleep(20);
+    expect(transport.seqs()).toEqual(range(41, 60));
+    transport.ackAll();
+    await until(() => publisher.stats.depth === 0, 'the outbox to empty');
+    expect(publisher.stats.published).toBe(20);
   });
 
   it('sends what was offered while NATS was away once it is back, once each', async () => {
