@@ -151,8 +151,13 @@ async function measureProxy(o: ProxyRunOptions): Promise<AuditRun> {
     const atEnd = publisherStats(end);
     const started = performance.now();
     let stats = atEnd;
-    while (stats.depth > 0 || stats.inFlight > 0) {
+    // Drained means nothing waiting, nothing in flight, and nothing new published since the last
+    // poll: the ESME's answers to the last receipts may still be on their way into the outbox
+    // when its run ends.
+    let previousPublished = -1;
+    while (stats.depth > 0 || stats.inFlight > 0 || stats.published !== previousPublished) {
       if (performance.now() - started > o.drainTimeoutMs) break;
+      previousPublished = stats.published;
       await sleep(DRAIN_POLL_MS);
       stats = publisherStats(await proxy.stats());
     }
