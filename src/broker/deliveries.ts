@@ -1,9 +1,9 @@
 import type { Config } from '../config/types.js';
 import type { EsmeRegistry } from '../downstream/registry.js';
 import { routeMo } from '../routing/index.js';
-import type { IncomingRequestOf } from '../session/index.js';
+import type { IncomingRequestOf, SmppSession } from '../session/index.js';
 import { encodePdu, isReceipt, messageIdKeys, Status } from '../smpp/index.js';
-import type { DeliveryQueue, MessageRecord, MessageStore, QueuedDelivery } from '../store/index.js';
+import type { DeliveryItem, DeliveryQueue, MessageRecord, MessageStore, QueuedDelivery } from '../store/index.js';
 import type { CarrierPool } from '../upstream/carrier-pool.js';
 import type { EarlyReceipts } from './early-receipts.js';
 import type { ProxyEvents } from './events.js';
@@ -78,13 +78,14 @@ export class DeliveryFlow {
     }
     const customerPdu = receiptForCustomer(req.pdu, record.proxyId);
     const frame = encodePdu({ ...customerPdu, sequence: 1 });
-    await this.deps.queues.enqueue(record.account, {
+    const item: DeliveryItem = {
       kind: 'dlr',
       pdu: frame,
       proxyId: record.proxyId,
       createdAt: now,
       expiresAt: now + this.deps.config.store.receiptTtl,
-    });
+    };
+    const id = await this.deps.queues.enqueue(record.account, item);
     req.respond(Status.ESME_ROK, { message_id: '' });
     const stat = facts.stat ?? 'UNKNOWN';
     void this.deps.messages
@@ -101,7 +102,7 @@ export class DeliveryFlow {
       submittedAt: record.submittedAt,
       receivedAt: now,
     });
-    this.kick(record.account);
+    this.offer(record.account, id, item);
   }
 
   /** The message a carrier id belongs to; waits briefly for a submit whose id is still being stored. */
@@ -130,14 +131,34 @@ export class DeliveryFlow {
       return;
     }
     const now = Date.now();
-    await this.deps.queues.enqueue(account.name, {
-      kind: 'mo',
-      pdu: Buffer.from(req.frame),
-      createdAt: now,
-      expiresAt: now + this.deps.config.store.moTtl,
-    });
+    const item: DeliveryItem = { kind: 'mo', pdu: Buffer.from(req.frame), createdAt: now, expiresAt: now + this.deps.config.store.moTtl };
+    const id = await this.deps.queues.enqueue(account.name, item);
     req.respond(Status.ESME_ROK, { message_id: '' });
-    this.kick(account.name);
+    this.offer(account.name, id, item);
+  }
+
+  /**
+   * The fast path for a delivery just queued: it goes straight to a receiving session with room,
+   * as the item the store now holds, instead of being read back from the queue. Without room it
+   * waits in the queue for the drain.
+   */
+  private offer(account: string, id: string, item: DeliveryItem): void {
+    if (this.stopped) return;
+    const session = this.deps.registry.receiver(account, this.deps.config.accounts[account]?.window);
+    if (session !== undefined && this.send(account, session, { ...item, id, account, attempts: 0, notBefore: 0 })) return;
+    this.kick(account);
+  }
+
+  /** Hands one queued item to a session; false when the session had no room (nothing sent). */
+  private send(account: string, session: SmppSession, item: QueuedDelivery): boolean {
+    const pending = session.requestRaw(item.pdu);
+    if (pending === null) return false;
+    this.inFlightOf(account).add(item.id);
+    pending.then(
+      (resp) => this.settle(account, item, resp.status),
+      () => this.settle(account, item, undefined),
+    );
+    return true;
   }
 
   private async deadLetter(frame: Buffer, now: number, reason: string): Promise<void> {
@@ -183,18 +204,13 @@ export class DeliveryFlow {
         return;
       }
       for (const item of items) {
+        if (flying.has(item.id)) continue; // sent by the fast path while the peek was under way
         const session = registry.receiver(account, window);
         if (session === undefined) return; // windows full: a completion kicks us again
-        const pending = session.requestRaw(item.pdu);
-        if (pending === null) {
+        if (!this.send(account, session, item)) {
           if (flying.size === 0) this.retryIn(account, 20); // socket congested, nothing to wake us
           return;
         }
-        flying.add(item.id);
-        pending.then(
-          (resp) => this.settle(account, item, resp.status),
-          () => this.settle(account, item, undefined),
-        );
       }
     }
   }
@@ -212,8 +228,12 @@ export class DeliveryFlow {
     } catch (error) {
       this.deps.warn('could not update a delivery queue item', { account, error: String(error) });
     } finally {
-      this.inFlightOf(account).delete(item.id);
-      this.kick(account);
+      const flying = this.inFlightOf(account);
+      flying.delete(item.id);
+      // Read the queue again only when it holds more than what is in flight: with the fast path
+      // the queue is usually just the in-flight items, and re-reading them after every answer
+      // would cost a store read of the whole window per delivery.
+      if (this.deps.queues.depth(account) > flying.size) this.kick(account);
     }
   }
 
