@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readDashboard } from './grafana.js';
+import { DashboardError, readDashboard } from './grafana.js';
 import { renderRun } from './render-run.js';
 import { runDashboardBenchmark, type DashboardRun } from './run.js';
 
@@ -80,10 +80,31 @@ function parse(argv: string[]): CliOptions | string {
   };
 }
 
+/** Bad input files: reported in one line, without a stack trace. */
+class InputError extends Error {
+  override readonly name = 'InputError';
+}
+
+function readJson(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new InputError(`${what} ${file} is not JSON: ${(error as Error).message}`);
+  }
+}
+
 function readRun(file: string): DashboardRun {
-  const json = JSON.parse(readFileSync(file, 'utf8')) as Partial<DashboardRun>;
-  if (typeof json !== 'object' || json === null || !Array.isArray(json.scrapes) || typeof json.info !== 'object' || json.info === null) {
-    throw new Error(`${file} is not a saved run (expected { info, scrapes })`);
+  const json = readJson(file, 'saved run') as Partial<DashboardRun> | null;
+  const scrapeShaped = (s: unknown): boolean =>
+    typeof s === 'object' && s !== null && typeof (s as { t?: unknown }).t === 'number' && (typeof (s as { text?: unknown }).text === 'string' || typeof (s as { error?: unknown }).error === 'string');
+  if (typeof json !== 'object' || json === null || !Array.isArray(json.scrapes) || !json.scrapes.every(scrapeShaped) || typeof json.info !== 'object' || json.info === null) {
+    throw new InputError(`${file} is not a saved run (expected { info, scrapes: [{ t, text | error }] })`);
   }
   return json as DashboardRun;
 }
@@ -98,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`dashboard: ${options}\n${USAGE}`);
     return 2;
   }
-  const dashboard = readDashboard(JSON.parse(readFileSync(options.dashboard, 'utf8')));
+  const dashboard = readDashboard(readJson(options.dashboard, 'dashboard'));
   const log = (line: string): void => void process.stderr.write(`dashboard: ${line}\n`);
   const run =
     options.replay !== undefined
@@ -117,7 +138,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`dashboard: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    const expected = error instanceof InputError || error instanceof DashboardError;
+    process.stderr.write(`dashboard: ${error instanceof Error ? (expected ? error.message : (error.stack ?? error.message)) : String(error)}\n`);
     process.exitCode = 1;
   },
 );
