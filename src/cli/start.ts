@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { credsAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
 import { hostname } from 'node:os';
 import { ConfigError, formatProblem, loadConfig, type Config } from '../config/index.js';
 import { SmppProxy, type ReloadSummary } from '../broker/proxy.js';
 import { ProxyEvents } from '../broker/events.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { openStore } from '../store/index.js';
-import { AuditRecorder, OutboxPublisher, streamSubjects } from '../audit/index.js';
+import { AuditRecorder, OutboxPublisher, auditSettingsFromConfig } from '../audit/index.js';
 import { createSandbox } from '../sim/sandbox.js';
 import { startObservability, storeStatsOf } from '../observability/index.js';
 import type { CliIo } from './check.js';
@@ -82,31 +80,26 @@ export interface Runtime {
  * sandbox carriers and the proxy. Tests and the benchmark use it to run the real thing in-process.
  */
 export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  // Read before the store opens, so an unreadable credentials file fails start cleanly.
+  const natsSettings = config.nats.enabled ? await auditSettingsFromConfig(config.nats) : undefined;
   const store = await openStore({ path: config.store.path, idMapTtlMs: config.store.idMapTtl, outboxMaxEvents: config.nats.outboxMaxEvents });
   const events = new ProxyEvents();
   let publisher: OutboxPublisher | undefined;
   let recorder: AuditRecorder | undefined;
-  if (config.nats.enabled) {
+  if (natsSettings !== undefined) {
+    const nats = natsSettings;
     publisher = new OutboxPublisher({
       outbox: store.outbox,
-      servers: [...config.nats.servers],
-      stream: {
-        name: config.nats.stream.name,
-        subjects: streamSubjects(config.nats.subjectPrefix),
-        replicas: config.nats.stream.replicas,
-        maxAgeMs: config.nats.stream.maxAge,
-        maxBytes: -1,
-        duplicateWindowMs: config.nats.stream.duplicateWindow,
-        storage: 'file',
-      },
-      connection: natsConnectionOptions(config),
+      servers: nats.servers,
+      stream: nats.stream,
+      connection: nats.connection,
       handOff: true,
       logger,
     });
     recorder = new AuditRecorder({
       events,
       outbox: store.outbox,
-      subjectPrefix: config.nats.subjectPrefix,
+      subjectPrefix: nats.subjectPrefix,
       instance: hostname(),
       onAppended: (records, seqs) => publisher?.offer(records, seqs),
       logger,
@@ -208,15 +201,4 @@ function waitForSignal(): Promise<string> {
     process.on('SIGTERM', on);
     process.on('SIGINT', on);
   });
-}
-
-/** Credentials from the nats section: user/password, token, or a .creds file (JWT + nkey). */
-function natsConnectionOptions(config: Config): Partial<ConnectionOptions> {
-  const n = config.nats;
-  const options: Partial<ConnectionOptions> = {};
-  if (n.user !== undefined) options.user = n.user;
-  if (n.password !== undefined) options.pass = n.password;
-  if (n.token !== undefined) options.token = n.token;
-  if (n.credentials !== undefined) options.authenticator = credsAuthenticator(readFileSync(n.credentials));
-  return options;
 }
