@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect as tcpConnect } from 'node:net';
 import { CarrierSimulator } from '../sim/carrier-sim.js';
 import { benchDirect, measureEsmeRun, type EsmeRunResult } from './direct.js';
+import { freeLoopbackPort } from './nats-server.js';
 import type { BenchReport, BenchScenario } from './report.js';
 
 export interface ProxyBenchOptions {
@@ -46,7 +46,7 @@ export async function benchProxy(options: ProxyBenchOptions = {}): Promise<Proxy
   });
   const sim = await simulator.start();
   const dir = mkdtempSync(join(tmpdir(), 'smpp-bench-'));
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const file = join(dir, 'proxy.yaml');
   writeFileSync(
     file,
@@ -101,17 +101,6 @@ export const proxyScenario: BenchScenario = {
     };
   },
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForPort(port: number, child: ChildProcess, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;

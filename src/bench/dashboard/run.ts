@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRuntime, type Runtime } from '../../cli/start.js';
@@ -10,7 +9,7 @@ import { CarrierSimulator } from '../../sim/carrier-sim.js';
 import { runLoad } from '../../sim/load.js';
 import { TestEsme, type MessageSpec } from '../../sim/test-esme.js';
 import { Status } from '../../smpp/index.js';
-import { findNatsServer, startBenchNats, type BenchNatsServer } from '../nats-server.js';
+import { findNatsServer, freeLoopbackPort, startBenchNats, type BenchNatsServer } from '../nats-server.js';
 import type { Labels } from './labels.js';
 import { Scraper, type Scrape } from './scrape.js';
 
@@ -240,17 +239,6 @@ async function startWithAdmin(config: (adminPort: number) => Config): Promise<{ 
       if (!(error instanceof AdminServerError) || error.code !== 'LISTEN_FAILED' || attempt >= 3) throw error;
     }
   }
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port assigned'))));
-    });
-  });
 }
 
 async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
