@@ -161,7 +161,8 @@ export function deliveryItem(value: unknown): DeliveryItem {
   return item;
 }
 
-export function outboxEvents(value: unknown): OutboxEvent[] {
+/** With copy false, Buffer payloads are returned as given (for a store that copies them anyway). */
+export function outboxEvents(value: unknown, copy = true): OutboxEvent[] {
   if (!Array.isArray(value)) throw invalidArgument('events must be an array');
   return value.map((entry: unknown, index) => {
     if (typeof entry !== 'object' || entry === null) throw invalidArgument(`events[${index}] must be an object`);
@@ -174,7 +175,10 @@ export function outboxEvents(value: unknown): OutboxEvent[] {
     }
     const payload = source.payload;
     if (typeof payload === 'string') return { id, subject, payload };
-    if (payload instanceof Uint8Array) return { id, subject, payload: Buffer.from(payload) };
+    if (payload instanceof Uint8Array) {
+      const bytes = copy || !Buffer.isBuffer(payload) ? Buffer.from(payload) : payload;
+      return { id, subject, payload: bytes };
+    }
     throw invalidArgument(`events[${index}].payload must be a Buffer or a string`);
   });
 }

@@ -99,10 +99,16 @@ describe('LMDB store across restarts', () => {
 
   it('deletes a large acknowledged backlog in the background, finishing after a restart if cut short', async () => {
     const path = dirs.make('ack-backlog');
-    const total = 12_000;
+    const batches = 1_200;
+    const perBatch = 10;
+    const total = batches * perBatch;
     await withStore({ path }, async (store) => {
-      const events = Array.from({ length: total }, (_, i) => ({ id: `e${i}`, subject: 's', payload: 'x' }));
-      await store.outbox.append(events);
+      // One stored batch per append: more batches than one deletion slice removes.
+      const appends: Promise<number[]>[] = [];
+      for (let b = 0; b < batches; b++) {
+        appends.push(store.outbox.append(Array.from({ length: perBatch }, (_, i) => ({ id: `e${b}-${i}`, subject: 's', payload: 'x' }))));
+      }
+      await Promise.all(appends);
       // Closing in the same turn as the ack stops the deletion before its first slice; the cursor
       // itself is durable all the same, so nothing acknowledged may come back.
       const acked = store.outbox.ackUpTo(total);
@@ -112,7 +118,7 @@ describe('LMDB store across restarts', () => {
     });
     const leftover = open({ path });
     try {
-      expect(leftover.openDB('outbox', {}).getKeysCount()).toBe(total);
+      expect(leftover.openDB('outbox-batches', { encoding: 'binary' }).getKeysCount()).toBe(batches);
     } finally {
       await leftover.close();
     }
@@ -124,9 +130,62 @@ describe('LMDB store across restarts', () => {
     });
     const raw = open({ path });
     try {
-      expect(raw.openDB('outbox', {}).getKeysCount()).toBe(0);
+      expect(raw.openDB('outbox-batches', { encoding: 'binary' }).getKeysCount()).toBe(0);
     } finally {
       await raw.close();
+    }
+  });
+
+  it('keeps a batch acknowledged in part until the rest of it is, and reads only what is after the cursor', async () => {
+    const path = dirs.make('partial-ack');
+    await withStore({ path }, async (store) => {
+      await store.outbox.append([1, 2, 3, 4].map((n) => ({ id: `e${n}`, subject: 's', payload: `p${n}` })));
+      await store.outbox.ackUpTo(2);
+      expect((await store.outbox.read(0, 10)).map((e) => e.id)).toEqual(['e3', 'e4']);
+      expect((await store.outbox.read(3, 10)).map((e) => e.id)).toEqual(['e4']);
+    });
+    await withStore({ path }, async (store) => {
+      expect([store.outbox.ackedSeq(), store.outbox.depth()]).toEqual([2, 2]);
+      expect((await store.outbox.read(0, 1)).map((e) => [e.seq, e.id])).toEqual([[3, 'e3']]);
+      await store.outbox.ackUpTo(4);
+      expect(await store.outbox.read(0, 10)).toEqual([]);
+    });
+  });
+
+  it('moves an outbox written one entry per event (earlier versions) into batches, keeping sequence numbers and payload types', async () => {
+    const path = dirs.make('earlier-layout');
+    // A store from before batching: opened once so its schema marker exists, then given
+    // per-event entries the way earlier versions wrote them.
+    await withStore({ path }, async (store) => {
+      await store.outbox.append([{ id: 'warm-up', subject: 's', payload: 'w' }]);
+      await store.outbox.ackUpTo(1);
+    });
+    const raw = open({ path });
+    try {
+      const log = raw.openDB<{ i: string; s: string; p: Buffer | string }, number>('outbox', {});
+      await log.put(2, { i: 'old-2', s: 'smpp.a', p: 'two' });
+      await log.put(3, { i: 'old-3', s: 'smpp.b', p: Buffer.from([3, 3]) });
+      await log.put(5, { i: 'old-5', s: 'smpp.c', p: 'five' });
+    } finally {
+      await raw.close();
+    }
+    await withStore({ path }, async (store) => {
+      const entries = await store.outbox.read(0, 10);
+      expect(entries.map((e) => [e.seq, e.id, e.subject])).toEqual([
+        [2, 'old-2', 'smpp.a'],
+        [3, 'old-3', 'smpp.b'],
+        [5, 'old-5', 'smpp.c'],
+      ]);
+      expect(entries[0]!.payload).toBe('two');
+      expect(Buffer.isBuffer(entries[1]!.payload) && [...entries[1]!.payload]).toEqual([3, 3]);
+      expect([store.outbox.depth(), store.outbox.lastSeq()]).toEqual([3, 5]);
+      expect(await store.outbox.append([{ id: 'new', subject: 's', payload: 'n' }])).toEqual([6]);
+    });
+    const after = open({ path });
+    try {
+      expect(after.openDB('outbox', {}).getKeysCount()).toBe(0);
+    } finally {
+      await after.close();
     }
   });
 });

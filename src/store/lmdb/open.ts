@@ -65,8 +65,9 @@ export async function openStore(options: DurableStoreOptions): Promise<Store> {
       itemExpiry: root.openDB<number, ItemExpiryKey>('queue-expiry', {}),
       dead: root.openDB<DeadLetter, DeadKey>('queue-dead', {}),
       log: root.openDB<StoredEvent, number>('outbox', {}),
+      batches: root.openDB<Buffer, number>('outbox-batches', { encoding: 'binary' }),
     };
-    const isEmpty = [meta, dbs.records, dbs.items, dbs.log].every((db) => db.getKeysCount({ limit: 1 }) === 0);
+    const isEmpty = [meta, dbs.records, dbs.items, dbs.log, dbs.batches].every((db) => db.getKeysCount({ limit: 1 }) === 0);
     await checkSchema(meta, isEmpty);
 
     const lifecycle = new Lifecycle();
@@ -83,7 +84,7 @@ export async function openStore(options: DurableStoreOptions): Promise<Store> {
       { items: dbs.items, order: dbs.order, expiry: dbs.itemExpiry, dead: dbs.dead, meta },
       tracker,
     );
-    const outbox = new LmdbOutbox(lifecycle, resolved, { log: dbs.log, meta }, tracker);
+    const outbox = new LmdbOutbox(lifecycle, resolved, { batches: dbs.batches, log: dbs.log, meta }, tracker);
     const env = root;
     let closing: Promise<void> | undefined;
 
