@@ -9,6 +9,7 @@ import {
   type Msg,
   type NatsConnection,
 } from '@nats-io/transport-node';
+import { PduFactsError, renderAuditPayload } from './pdu-facts.js';
 import { ensureStream, type AuditStreamOptions } from './stream.js';
 import {
   RefusalKind,
@@ -89,8 +90,13 @@ export class NatsTransport implements PublishTransport {
       const h = natsHeaders();
       h.set('Nats-Msg-Id', event.id);
       try {
-        nc.publish(event.subject, event.payload, { headers: h, reply: this.inboxPrefix + event.seq });
+        // Stored PDU events are facts; their JSON is built here, off the SMPP path's clock.
+        nc.publish(event.subject, renderAuditPayload(event.payload, event.id), { headers: h, reply: this.inboxPrefix + event.seq });
       } catch (err) {
+        if (err instanceof PduFactsError) {
+          this.listener?.refused(event.seq, RefusalKind.permanent, err.message);
+          continue;
+        }
         // A bad subject or an event over the server's max_payload fails the same way every time.
         if (err instanceof InvalidSubjectError || err instanceof InvalidArgumentError) {
           this.listener?.refused(event.seq, RefusalKind.permanent, err.message);

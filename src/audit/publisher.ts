@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import type { Logger } from '../observability/logger.js';
 import { NatsTransport } from './nats-transport.js';
+import { isPduFacts, pduFactsTime } from './pdu-facts.js';
 import type { AuditOutbox, OutboxRecordInput, OutboxRecordStored } from './outbox-port.js';
 import { validateStreamOptions, type AuditStreamOptions } from './stream.js';
 import {
@@ -582,6 +583,7 @@ const TS_PATTERN = /"ts":"([^"]+)"/;
 
 /** The event's own time, read from its JSON without parsing all of it (only for the lag gauge). */
 function eventTime(payload: Buffer | string): number | undefined {
+  if (typeof payload !== 'string' && isPduFacts(payload)) return pduFactsTime(payload);
   const head = typeof payload === 'string' ? payload.slice(0, 256) : payload.toString('utf8', 0, Math.min(256, payload.length));
   const match = TS_PATTERN.exec(head);
   if (!match?.[1]) return undefined;

@@ -10,12 +10,12 @@ import type {
 import type { Logger } from '../observability/logger.js';
 import { EventIdGenerator } from './event-id.js';
 import type { AuditOutbox } from './outbox-port.js';
+import { pduFactsRecord } from './pdu-facts.js';
 import {
   billingRecord,
   bindRecord,
   bindRejectedRecord,
   dlrRecord,
-  pduRecord,
   type AuditRecord,
   type RecordContext,
 } from './schema.js';
@@ -84,7 +84,7 @@ export class AuditRecorder {
   private lastAppendError: Error | undefined;
 
   private readonly listeners = {
-    pdu: (ev: PduEvent) => this.capture(() => pduRecord(ev, this.ctx)),
+    pdu: (ev: PduEvent) => this.capture(() => pduFactsRecord(ev, this.ctx)),
     billing: (ev: BillingEvent) => this.capture(() => billingRecord(ev, this.ctx)),
     dlr: (ev: DlrEvent) => this.capture(() => dlrRecord(ev, this.ctx)),
     bind: (ev: BindEvent) => this.capture(() => bindRecord(ev, this.ctx)),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProxyEvents } from '../../src/broker/events.js';
 import type { AuditOutbox, OutboxRecordInput, OutboxRecordStored } from '../../src/audit/outbox-port.js';
+import { renderAuditPayload } from '../../src/audit/pdu-facts.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
 import { openMemoryStore } from '../../src/store/index.js';
 import { billingEvent, dlrEvent, pduEvent, submitSmFrame } from './fixtures.js';
@@ -52,7 +53,7 @@ describe('AuditRecorder', () => {
     await recorder.stop();
   });
 
-  it('gives every event a distinct id that is also in its payload', async () => {
+  it('gives every event a distinct id that is also in its published document', async () => {
     const events = new ProxyEvents();
     const store = openMemoryStore();
     const recorder = new AuditRecorder({ events, outbox: store.outbox, instance: 'px' });
@@ -65,7 +66,8 @@ describe('AuditRecorder', () => {
     const entries = await store.outbox.read(0, 2_000);
     expect(entries).toHaveLength(1_000);
     expect(new Set(entries.map((e) => e.id)).size).toBe(1_000);
-    for (const e of entries) expect(JSON.parse(String(e.payload)).id).toBe(e.id);
+    // PDU events are stored as their facts and become JSON when published.
+    for (const e of entries) expect(JSON.parse(String(renderAuditPayload(e.payload, e.id))).id).toBe(e.id);
     await recorder.stop();
     await store.close();
   });
