@@ -11,6 +11,8 @@ export interface AuditNatsSettings {
   subjectPrefix: string;
   stream: AuditStreamOptions;
   connection: Partial<ConnectionOptions>;
+  /** The .creds file's bytes when one is configured (connection.authenticator is built from them). */
+  credentials?: Uint8Array;
   outboxMaxEvents: number;
 }
 
@@ -30,6 +32,7 @@ export class AuditCredentialsError extends Error {
 export async function auditSettingsFromConfig(nats: NatsConfig): Promise<AuditNatsSettings> {
   const subjectPrefix = validateSubjectPrefix(nats.subjectPrefix);
   const connection: Partial<ConnectionOptions> = {};
+  let credentials: Uint8Array | undefined;
   if (nats.token !== undefined) connection.token = nats.token;
   if (nats.user !== undefined) connection.user = nats.user;
   if (nats.password !== undefined) connection.pass = nats.password;
@@ -40,7 +43,8 @@ export async function auditSettingsFromConfig(nats: NatsConfig): Promise<AuditNa
     } catch (err) {
       throw new AuditCredentialsError(`cannot read NATS credentials file ${nats.credentials}`, { cause: err });
     }
-    connection.authenticator = credsAuthenticator(new Uint8Array(creds));
+    credentials = new Uint8Array(creds);
+    connection.authenticator = credsAuthenticator(credentials);
   }
   return {
     enabled: nats.enabled,
@@ -56,6 +60,7 @@ export async function auditSettingsFromConfig(nats: NatsConfig): Promise<AuditNa
       storage: 'file',
     },
     connection,
+    ...(credentials !== undefined ? { credentials } : {}),
     outboxMaxEvents: nats.outboxMaxEvents,
   };
 }

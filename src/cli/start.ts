@@ -6,6 +6,7 @@ import { ProxyEvents } from '../broker/events.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { openStore } from '../store/index.js';
 import { AuditRecorder, OutboxPublisher, auditSettingsFromConfig } from '../audit/index.js';
+import { WorkerTransport } from '../audit/worker-transport.js';
 import { createSandbox } from '../sim/sandbox.js';
 import { startObservability, storeStatsOf } from '../observability/index.js';
 import type { CliIo } from './check.js';
@@ -88,11 +89,22 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   let recorder: AuditRecorder | undefined;
   if (natsSettings !== undefined) {
     const nats = natsSettings;
+    // The NATS client runs on a thread of its own: see WorkerTransport for why.
+    const { authenticator: _built, ...plainConnection } = nats.connection;
     publisher = new OutboxPublisher({
       outbox: store.outbox,
       servers: nats.servers,
       stream: nats.stream,
-      connection: nats.connection,
+      transport: new WorkerTransport(
+        {
+          servers: nats.servers,
+          stream: nats.stream,
+          connection: plainConnection,
+          ...(nats.credentials !== undefined ? { credentials: nats.credentials } : {}),
+          name: 'smpp-proxy-audit',
+        },
+        { log: logger },
+      ),
       handOff: true,
       logger,
     });
