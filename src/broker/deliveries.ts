@@ -2,7 +2,7 @@ import type { Config } from '../config/types.js';
 import type { EsmeRegistry } from '../downstream/registry.js';
 import { routeMo } from '../routing/index.js';
 import type { IncomingRequestOf, SmppSession } from '../session/index.js';
-import { encodePdu, isReceipt, messageIdKeys, Status } from '../smpp/index.js';
+import { encodePdu, isReceipt, messageIdKeys, Status, type Pdu } from '../smpp/index.js';
 import type { DeliveryItem, DeliveryQueue, MessageRecord, MessageStore, QueuedDelivery } from '../store/index.js';
 import type { CarrierPool } from '../upstream/carrier-pool.js';
 import type { EarlyReceipts } from './early-receipts.js';
@@ -31,16 +31,46 @@ const RETRY_MAX_MS = 60_000;
 const PEEK_BATCH = 200;
 
 /**
+ * How long a receipt or MO passed straight to an ESME may wait for the ESME's answer before it
+ * goes to the durable queue instead. Meanwhile the carrier's deliver_sm is unanswered and takes
+ * a slot of the carrier's window on that bind, which every account on the carrier shares: an ESME
+ * slow to answer must not slow down what the carrier can send us, nor bring the carrier near its
+ * own response timeout. After the hold the delivery is queued as in flight, the carrier is
+ * answered, and the ESME's late answer settles the queued item.
+ */
+export const PASS_THROUGH_HOLD_MS = 500;
+
+/** The hold ran out before the ESME answered. */
+const HELD = Symbol('held');
+
+/**
  * The way back: receipts and MO from carriers to the accounts that own them.
  *
- * Every receipt or MO is written to the account's durable queue before the carrier's
- * deliver_sm is answered, so once a carrier has our ESME_ROK the message survives a crash and
- * an ESME that is offline. Per-account delivery then drains the queue to bound RX/TRX sessions;
- * ESME_RX_T_APPN, other errors and timeouts mean retry later with backoff, ESME_RX_P_APPN means
- * drop it (kept as a dead letter).
+ * A carrier's deliver_sm is answered ESME_ROK only once the message is safe without the carrier:
+ * taken by the ESME (its ESME_ROK), or written to the account's durable queue. So once a carrier
+ * has our ESME_ROK the message survives a crash and an ESME that is offline; before that the
+ * carrier still holds it and sends it again if we go away.
+ *
+ * When a receiving session of the account has room, the deliver_sm goes to the ESME first and
+ * the carrier is answered once the ESME has answered ESME_ROK: nothing is written to the queue.
+ * Anything else falls back to the queue before the carrier gets ESME_ROK: no session with room,
+ * any other answer (ESME_RX_P_APPN drops it as a dead letter; other errors retry later), the ESME
+ * session lost or timing out, or no answer within PASS_THROUGH_HOLD_MS (then queued as in flight,
+ * and settled by the ESME's late answer).
+ *
+ * Per-account delivery drains the queue to bound RX/TRX sessions; ESME_RX_T_APPN, other errors
+ * and timeouts mean retry later with backoff, ESME_RX_P_APPN means drop it (kept as a dead letter).
  */
 export class DeliveryFlow {
   private readonly inFlight = new Map<string, Set<string>>();
+  /**
+   * Per account, queue writes of deliveries an ESME already has (passed through, then queued):
+   * they resolve once the item is marked in flight, and the drain waits for them before it
+   * trusts a peek, which can see an item before its enqueue resolves with the id.
+   */
+  private readonly queuing = new Map<string, Set<Promise<QueuedDelivery>>>();
+  /** Deliveries passed straight to an ESME and waiting for its answer, not queued. */
+  private direct = 0;
   private readonly running = new Set<string>();
   private readonly again = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -85,24 +115,23 @@ export class DeliveryFlow {
       createdAt: now,
       expiresAt: now + this.deps.config.store.receiptTtl,
     };
-    const id = await this.deps.queues.enqueue(record.account, item);
-    req.respond(Status.ESME_ROK, { message_id: '' });
     const stat = facts.stat ?? 'UNKNOWN';
     void this.deps.messages
       .updateMessage(record.proxyId, { final: { status: stat, at: now, ...(facts.err !== undefined ? { error: facts.err } : {}) } })
       .catch(() => undefined);
-    this.deps.events.emit('dlr', {
-      proxyId: record.proxyId,
-      account: record.account,
-      carrier: pool.name,
-      carrierMessageId: record.carrierMessageId,
-      stat,
-      ...(facts.err !== undefined ? { err: facts.err } : {}),
-      ...(facts.messageState !== undefined ? { messageState: facts.messageState } : {}),
-      submittedAt: record.submittedAt,
-      receivedAt: now,
-    });
-    this.offer(record.account, id, item);
+    await this.deliver(record.account, item, req, () =>
+      this.deps.events.emit('dlr', {
+        proxyId: record.proxyId,
+        account: record.account,
+        carrier: pool.name,
+        carrierMessageId: record.carrierMessageId,
+        stat,
+        ...(facts.err !== undefined ? { err: facts.err } : {}),
+        ...(facts.messageState !== undefined ? { messageState: facts.messageState } : {}),
+        submittedAt: record.submittedAt,
+        receivedAt: now,
+      }),
+    );
   }
 
   /** The message a carrier id belongs to; waits briefly for a submit whose id is still being stored. */
@@ -131,10 +160,91 @@ export class DeliveryFlow {
       return;
     }
     const now = Date.now();
-    const item: DeliveryItem = { kind: 'mo', pdu: Buffer.from(req.frame), createdAt: now, expiresAt: now + this.deps.config.store.moTtl };
-    const id = await this.deps.queues.enqueue(account.name, item);
-    req.respond(Status.ESME_ROK, { message_id: '' });
-    this.offer(account.name, id, item);
+    // The frame is the carrier's bytes as read; sending and queueing both copy it.
+    const item: DeliveryItem = { kind: 'mo', pdu: req.frame, createdAt: now, expiresAt: now + this.deps.config.store.moTtl };
+    await this.deliver(account.name, item, req);
+  }
+
+  /**
+   * Hands a receipt or MO to its account and answers the carrier: straight to a receiving session
+   * with room when there is one (see passThrough), else through the durable queue. `accepted`
+   * runs as the carrier is answered ESME_ROK.
+   */
+  private async deliver(account: string, item: DeliveryItem, req: CarrierDelivery, accepted?: () => void): Promise<void> {
+    const session = this.stopped ? undefined : this.deps.registry.receiver(account, this.deps.config.accounts[account]?.window);
+    const sent = session === undefined ? null : session.requestRaw(item.pdu);
+    if (sent !== null) {
+      await this.passThrough(account, item, req, sent, accepted);
+      return;
+    }
+    const id = await this.deps.queues.enqueue(account, item);
+    answerCarrier(req, accepted);
+    this.offer(account, id, item);
+  }
+
+  /**
+   * The deliver_sm is with the ESME already; the carrier's waits for its answer. ESME_ROK: the
+   * ESME has it, answer the carrier, nothing to store. Otherwise queue it (marked in flight, so
+   * the drain leaves it alone) and answer the carrier once it is durable: ESME_RX_P_APPN drops it
+   * as a dead letter before that; another status or a lost session or timeout defers it for a
+   * retry; no answer within the hold leaves it to the ESME's late answer.
+   */
+  private async passThrough(
+    account: string,
+    item: DeliveryItem,
+    req: CarrierDelivery,
+    sent: Promise<Pdu>,
+    accepted: (() => void) | undefined,
+  ): Promise<void> {
+    this.direct++;
+    const answer = sent.then(
+      (resp) => resp.status,
+      () => undefined,
+    );
+    const first = await new Promise<number | undefined | typeof HELD>((resolve) => {
+      const timer = setTimeout(resolve, PASS_THROUGH_HOLD_MS, HELD);
+      void answer.then((status) => {
+        clearTimeout(timer);
+        resolve(status);
+      });
+    });
+    this.direct--;
+    if (first === Status.ESME_ROK) {
+      answerCarrier(req, accepted);
+      // Its window slot is free again: queued items that found no room are waiting for one.
+      if (this.deps.queues.depth(account) > this.inFlightOf(account).size) this.kick(account);
+      return;
+    }
+    const queued = await this.enqueueInFlight(account, item);
+    if (first === Status.ESME_RX_P_APPN) {
+      // Recorded as a dead letter before the carrier hears that we took it.
+      await this.settle(account, queued, first);
+      answerCarrier(req, accepted);
+      return;
+    }
+    answerCarrier(req, accepted);
+    if (first === HELD) void answer.then((status) => this.settle(account, queued, status));
+    else void this.settle(account, queued, first);
+  }
+
+  /**
+   * Queues a delivery an ESME has or had already, marked in flight as soon as its id is known:
+   * its answer (or the retry it asked for) settles it, never a second send by the drain.
+   */
+  private enqueueInFlight(account: string, item: DeliveryItem): Promise<QueuedDelivery> {
+    const queued = this.deps.queues.enqueue(account, item).then((id): QueuedDelivery => {
+      this.inFlightOf(account).add(id);
+      return { ...item, id, account, attempts: 0, notBefore: 0 };
+    });
+    let writes = this.queuing.get(account);
+    if (writes === undefined) this.queuing.set(account, (writes = new Set()));
+    writes.add(queued);
+    const done = (): void => {
+      writes.delete(queued);
+      if (writes.size === 0 && this.queuing.get(account) === writes) this.queuing.delete(account);
+    };
+    queued.then(done, done);
+    return queued;
   }
 
   /**
@@ -198,7 +308,11 @@ export class DeliveryFlow {
     const flying = this.inFlightOf(account);
     const window = this.deps.config.accounts[account]?.window;
     while (!this.stopped && registry.hasReceiver(account)) {
-      const items = (await queues.peek(account, flying.size + PEEK_BATCH)).filter((i) => !flying.has(i.id));
+      const peeked = await queues.peek(account, flying.size + PEEK_BATCH);
+      // A peek may see an item an ESME already has before its enqueue resolved and marked it.
+      const writes = this.queuing.get(account);
+      if (writes !== undefined) await Promise.allSettled([...writes]);
+      const items = peeked.filter((i) => !flying.has(i.id));
       if (items.length === 0) {
         if (flying.size === 0) await this.scheduleNext(account);
         return;
@@ -260,7 +374,7 @@ export class DeliveryFlow {
 
   /** Deliveries handed to ESMEs and not answered yet. */
   get pending(): number {
-    let n = 0;
+    let n = this.direct;
     for (const s of this.inFlight.values()) n += s.size;
     return n;
   }
@@ -270,4 +384,11 @@ export class DeliveryFlow {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }
+}
+
+/** The carrier's one answer: ESME_ROK, now that the delivery is with the ESME or in the queue. */
+function answerCarrier(req: CarrierDelivery, accepted: (() => void) | undefined): void {
+  if (req.responded) return;
+  req.respond(Status.ESME_ROK, { message_id: '' });
+  accepted?.();
 }

@@ -12,6 +12,7 @@ import {
   startCarrier,
   startProxy,
   TestEsme,
+  waitFor,
   type RunningProxy,
 } from './harness.js';
 
@@ -55,6 +56,8 @@ describe('carrier binds', () => {
     const delivery = await esme.waitForDelivery(receiptFor(proxyId));
     expect(readReceiptView(delivery)).toEqual({ tlvId: proxyId, textId: proxyId, stat: 'DELIVRD' });
     const receiver = tx.sessions.find((s) => s.bindType === 'receiver')!;
+    // The carrier records a receipt once our deliver_sm_resp reaches it: after the ESME answered.
+    await waitFor(() => tx.receipts.length > 0, 'the carrier to record the receipt answer');
     expect(tx.receipts.at(-1)!.sessionId).toBe(receiver.sessionId);
   });
 
