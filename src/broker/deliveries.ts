@@ -115,10 +115,8 @@ export class DeliveryFlow {
       createdAt: now,
       expiresAt: now + this.deps.config.store.receiptTtl,
     };
+    // The outcome goes to the audit trail as the dlr event; the id map is not written again.
     const stat = facts.stat ?? 'UNKNOWN';
-    void this.deps.messages
-      .updateMessage(record.proxyId, { final: { status: stat, at: now, ...(facts.err !== undefined ? { error: facts.err } : {}) } })
-      .catch(() => undefined);
     await this.deliver(record.account, item, req, () =>
       this.deps.events.emit('dlr', {
         proxyId: record.proxyId,

@@ -48,7 +48,10 @@ export interface MessageRecord {
   /** sequence_number of the ESME's submit_sm, for correlation in logs and audit. */
   esmeSequence?: number;
   extra?: Record<string, string>;
-  /** Set by updateMessage once the receipt has been seen. */
+  /**
+   * Set only by a caller of updateMessage. The proxy does not store it: a receipt's outcome goes
+   * to the audit trail as the dlr event.
+   */
   final?: FinalOutcome;
 }
 
