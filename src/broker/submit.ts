@@ -226,6 +226,8 @@ export class SubmitFlow {
           esmeSequence: req.pdu.sequence,
         },
         keys,
+        // Just generated: no record can exist under it yet.
+        { fresh: true },
       );
     } catch {
       // The carrier took the message but we cannot remember it: its receipt could never be

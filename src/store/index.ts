@@ -14,6 +14,7 @@ export type {
   Outbox,
   OutboxEntry,
   OutboxEvent,
+  PutMessageOptions,
   QueuedDelivery,
   QueueSweepResult,
   Store,

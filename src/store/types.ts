@@ -74,14 +74,24 @@ export interface MessageSweepResult {
   more: boolean;
 }
 
+export interface PutMessageOptions {
+  /**
+   * The caller's promise that no record was ever stored under this proxyId (a freshly generated
+   * id), so the store need not look for one to replace. Storing an existing proxyId with this set
+   * may leave that record's old keys indexed.
+   */
+  fresh?: boolean;
+}
+
 /** The message id map: proxy id <-> (carrier, carrier id) for receipts, query_sm and cancel_sm. */
 export interface MessageStore {
   /**
    * Stores the record under its proxyId and indexes it under (carrier, key) for every key given
    * (the candidate normalised forms of the carrier's id). Storing a proxyId again replaces the
-   * record and its keys. The record expires idMapTtlMs after this call.
+   * record and its keys, unless `fresh` says there is nothing to replace. The record expires
+   * idMapTtlMs after this call.
    */
-  putMessage(record: MessageRecord, carrierKeys: readonly string[]): Promise<void>;
+  putMessage(record: MessageRecord, carrierKeys: readonly string[], options?: PutMessageOptions): Promise<void>;
   /** The record, or undefined when unknown or expired. */
   getByProxyId(proxyId: string): Promise<MessageRecord | undefined>;
   /** The record most recently indexed under (carrier, key), or undefined. */

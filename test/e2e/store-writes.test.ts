@@ -37,6 +37,8 @@ describe('store work per message', () => {
     await waitFor(() => carrier.stats.receiptsAcknowledged === 1, 'the carrier to get our answer');
 
     expect(put).toHaveBeenCalledTimes(1);
+    // A new proxy id: the store is told there is no earlier record to look for.
+    expect(put.mock.calls[0]![2]).toEqual({ fresh: true });
     expect(update).not.toHaveBeenCalled();
     expect(enqueue).not.toHaveBeenCalled();
     expect(dlrs).toEqual([expect.objectContaining({ proxyId, account: 'acme', carrier: 'main', stat: 'UNDELIV', err: '027' })]);

@@ -119,6 +119,23 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await messages.getByProxyId('nope')).toBeUndefined();
       });
 
+      it('stores a record put as fresh like any other: found at once by id and key, expired and swept with its keys', async () => {
+        const { messages } = await open();
+        const stored = record('P1', { cost: 0.01 });
+        const write = messages.putMessage(stored, ['k1', 'k2'], { fresh: true });
+        expect((await messages.getByCarrierKey('alpha', 'k2'))?.proxyId).toBe('P1');
+        await write;
+        expect(await messages.getByProxyId('P1')).toEqual(stored);
+        expect(await messages.getByCarrierKey('alpha', 'k1')).toEqual(stored);
+        expect(messages.count()).toBe(1);
+        clock.advance(24 * HOUR);
+        expect(await messages.getByProxyId('P1')).toBeUndefined();
+        expect(await messages.sweepExpired()).toEqual({ removed: 1, more: false });
+        expect(messages.count()).toBe(0);
+        await messages.putMessage(record('P2'), ['k3'], { fresh: true });
+        expect(await messages.getByCarrierKey('alpha', 'k1')).toBeUndefined();
+      });
+
       it('replaces a record stored again under the same proxy id, with its new keys only', async () => {
         const { messages } = await open();
         await messages.putMessage(record('P1', { carrierMessageId: 'old' }), ['old-1', 'shared']);

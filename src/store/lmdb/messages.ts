@@ -3,7 +3,7 @@ import { writeFailed } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { ResolvedStoreOptions } from '../options.js';
 import { sweepLimit } from '../options.js';
-import type { MessagePatch, MessageRecord, MessageStore, MessageSweepResult } from '../types.js';
+import type { MessagePatch, MessageRecord, MessageStore, MessageSweepResult, PutMessageOptions } from '../types.js';
 import * as validate from '../validate.js';
 import { PendingOverlay } from './pending-overlay.js';
 import type { LmdbWrite, WriteTracker } from './write-tracker.js';
@@ -51,7 +51,7 @@ export class LmdbMessageStore implements MessageStore {
     private readonly tracker: WriteTracker,
   ) {}
 
-  async putMessage(record: MessageRecord, carrierKeys: readonly string[]): Promise<void> {
+  async putMessage(record: MessageRecord, carrierKeys: readonly string[], options?: PutMessageOptions): Promise<void> {
     this.lifecycle.assertOpen();
     const next: StoredMessage = {
       r: validate.messageRecord(record),
@@ -59,7 +59,8 @@ export class LmdbMessageStore implements MessageStore {
       e: this.options.clock.now() + this.options.idMapTtlMs,
     };
     const { proxyId, carrier } = next.r;
-    const previous = this.current(proxyId);
+    // A fresh id has nothing to replace: skip the read (a B-tree miss) that would find no record.
+    const previous = options?.fresh === true ? undefined : this.current(proxyId);
     const writes: LmdbWrite[] = [];
     try {
       const write = this.dbs.records.put(proxyId, next);

@@ -35,6 +35,7 @@ export class MemoryMessageStore implements MessageStore {
     private readonly options: ResolvedStoreOptions,
   ) {}
 
+  // PutMessageOptions.fresh is not needed here: looking for a previous record is one Map lookup.
   async putMessage(record: MessageRecord, carrierKeys: readonly string[]): Promise<void> {
     this.lifecycle.assertOpen();
     const stored: StoredMessage = {
