@@ -100,6 +100,20 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await messages.getByProxyId('P1')).toEqual(record('P1', { extra: { a: '1' } }));
       });
 
+      it('hands out copies of a record whose write is still pending, too', async () => {
+        const { messages } = await open();
+        const write = messages.putMessage(record('P1', { extra: { a: '1' } }), ['k1']);
+        const first = await messages.getByCarrierKey('alpha', 'k1');
+        if (first?.extra === undefined) throw new Error('record missing');
+        first.extra['a'] = 'mutated';
+        first.destination = 'mutated';
+        expect(await messages.getByProxyId('P1')).toEqual(record('P1', { extra: { a: '1' } }));
+        await write;
+        const second = await messages.getByProxyId('P1');
+        second!.destination = 'changed after the write';
+        expect(await messages.getByCarrierKey('alpha', 'k1')).toEqual(record('P1', { extra: { a: '1' } }));
+      });
+
       it('updates the final state and merges extra fields, keeping identity fields', async () => {
         const { messages } = await open();
         await messages.putMessage(record('P1', { extra: { a: '1', b: '2' } }), ['k1']);

@@ -164,10 +164,13 @@ export class LmdbMessageStore implements MessageStore {
   }
 
   private liveRecord(proxyId: string): MessageRecord | undefined {
-    const stored = this.current(proxyId);
+    const pending = this.pendingRecords.lookup(proxyId);
+    const stored = pending !== undefined ? (pending ?? undefined) : this.dbs.records.get(proxyId);
     if (stored === undefined || stored.e <= this.options.clock.now()) return undefined;
-    // Pending values are shared with the overlay; values read from the database are fresh copies.
-    return validate.copyRecord(stored.r);
+    // A pending value is shared with the overlay, so the caller gets a copy. A value read from the
+    // database is decoded afresh on every read and is the caller's already: copying it again
+    // would only cost the receipt path an allocation per record.
+    return pending !== undefined ? validate.copyRecord(stored.r) : stored.r;
   }
 
   private indexed(carrier: string, key: string): string | undefined {

@@ -42,6 +42,12 @@ export interface QueueDatabases {
 }
 
 export const QUEUE_SEQ_KEY = 'queue.lastSeq';
+/**
+ * Queue ids are reserved on disk this many at a time: the high-water mark is written when an
+ * enqueue passes the reserved range, not with every item. After a restart numbering continues
+ * above the reservation, so ids are still never reused (some are skipped instead).
+ */
+export const QUEUE_SEQ_BLOCK = 1_024;
 
 function pendingKey(account: string, seq: number): string {
   return `${account.length}:${account}${seq}`;
@@ -51,6 +57,8 @@ export class LmdbDeliveryQueue implements DeliveryQueue {
   private readonly pending = new PendingOverlay<StoredItem>();
   private readonly counts = new Map<string, number>();
   private lastSeq: number;
+  /** Highest id a durable (or pending) write of QUEUE_SEQ_KEY covers. */
+  private reservedSeq: number;
 
   constructor(
     private readonly lifecycle: Lifecycle,
@@ -66,6 +74,7 @@ export class LmdbDeliveryQueue implements DeliveryQueue {
     }
     const saved = dbs.meta.get(QUEUE_SEQ_KEY);
     this.lastSeq = Math.max(highest, typeof saved === 'number' ? saved : 0);
+    this.reservedSeq = this.lastSeq;
   }
 
   async enqueue(account: string, item: DeliveryItem): Promise<string> {
@@ -90,7 +99,7 @@ export class LmdbDeliveryQueue implements DeliveryQueue {
       write.then(() => this.adjust(account, 1), () => {});
       writes.push(this.dbs.order.put([account, 0, seq], 1));
       writes.push(this.dbs.expiry.put([stored.expiresAt, account, seq], 1));
-      writes.push(this.dbs.meta.put(QUEUE_SEQ_KEY, seq));
+      if (seq > this.reservedSeq) this.reserve(seq, writes);
     } catch (cause) {
       this.tracker.background(writes);
       throw writeFailed('enqueue', cause);
@@ -259,6 +268,21 @@ export class LmdbDeliveryQueue implements DeliveryQueue {
     }
     await this.tracker.durable(writes, 'sweepExpired');
     return { expired, expiredByAccount, deadLettersRemoved: dueLetters.length, more };
+  }
+
+  /**
+   * Writes the high-water mark for the block starting at `seq`, in the enqueue's transaction or
+   * an earlier one: transactions commit in order, so no item is durable before the reservation
+   * that covers its id. A failed write makes the next enqueue reserve again.
+   */
+  private reserve(seq: number, writes: LmdbWrite[]): void {
+    const mark = seq + QUEUE_SEQ_BLOCK - 1;
+    const write = this.dbs.meta.put(QUEUE_SEQ_KEY, mark);
+    writes.push(write);
+    this.reservedSeq = mark;
+    write.catch(() => {
+      if (this.reservedSeq === mark) this.reservedSeq = 0;
+    });
   }
 
   private current(account: string, seq: number): StoredItem | undefined {
