@@ -43,6 +43,15 @@ export interface AuditRecorderOptions {
   logger?: Logger;
 }
 
+interface AuditBatch {
+  /** Index (in recording order) of the first record. */
+  start: number;
+  records: AuditRecord[];
+  /** Set once the outbox has it on disk, with the sequence numbers it gave the records. */
+  durable?: boolean;
+  seqs?: readonly number[] | undefined;
+}
+
 interface FlushWaiter {
   target: number;
   resolve: () => void;
@@ -57,8 +66,10 @@ const APPEND_RETRY_MAX_MS = 5_000;
  *
  * The SMPP path only pays for building the record: listeners are synchronous, records wait in
  * memory until the next turn of the event loop and go to the outbox as one batch, and nothing
- * on the SMPP side ever waits for NATS. Appends run one at a time so the outbox receives
- * records in the order the events happened; under load each batch simply grows.
+ * on the SMPP side ever waits for NATS. Appends are issued in the order the events happened
+ * (the outbox numbers them in call order) and may overlap. A failed append is retried after a
+ * pause, ahead of anything taken since; only appends already under way when it failed can land
+ * before it.
  */
 export class AuditRecorder {
   private readonly events: ProxyEvents;
@@ -68,8 +79,15 @@ export class AuditRecorder {
   private readonly maxPending: number;
   private readonly logger: Logger | undefined;
 
+  /** Records taken and not yet handed to the outbox; the first has index pendingStart. */
   private pending: AuditRecord[] = [];
-  private appending = false;
+  private pendingStart = 0;
+  /** Handed to the outbox, not yet durable, by the index of their first record. */
+  private readonly appending = new Map<number, AuditBatch>();
+  /** Appends that failed, oldest first: they go again, ahead of anything newer, after a pause. */
+  private retry: AuditBatch[] = [];
+  /** A failed append is being retried: newer records are held back until it is durable. */
+  private recovering = false;
   private scheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay = APPEND_RETRY_MIN_MS;
@@ -78,7 +96,6 @@ export class AuditRecorder {
   private waiters: FlushWaiter[] = [];
 
   private recordedCount = 0;
-  private durableCount = 0;
   private buildErrorCount = 0;
   private appendErrorCount = 0;
   private lastAppendError: Error | undefined;
@@ -139,8 +156,8 @@ export class AuditRecorder {
       this.stopped = true;
       if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
       this.retryTimer = undefined;
-      this.logger?.error({ records: this.pending.length }, 'audit records not stored at shutdown');
-      const failure = new Error(`audit recorder stopped with ${this.pending.length} records not stored`);
+      this.logger?.error({ records: this.notStored() }, 'audit records not stored at shutdown');
+      const failure = new Error(`audit recorder stopped with ${this.notStored()} records not stored`);
       for (const waiter of this.waiters.splice(0)) waiter.reject(failure);
     }
     return done;
@@ -153,15 +170,15 @@ export class AuditRecorder {
    */
   flush(): Promise<void> {
     const target = this.recordedCount;
-    if (this.durableCount >= target) return Promise.resolve();
-    if (this.stopped) return Promise.reject(new Error(`audit recorder stopped with ${this.pending.length} records not stored`));
+    if (this.durableThrough() >= target) return Promise.resolve();
+    if (this.stopped) return Promise.reject(new Error(`audit recorder stopped with ${this.notStored()} records not stored`));
     this.schedule();
     return new Promise<void>((resolve, reject) => this.waiters.push({ target, resolve, reject }));
   }
 
   /** Full when the outbox is at its limit, or records pile up because the outbox fails. */
   isFull(): boolean {
-    return this.pending.length >= this.maxPending || this.outbox.isFull();
+    return this.notStored() >= this.maxPending || this.outbox.isFull();
   }
 
   /** Adds one prepared record (for event kinds outside the bus). */
@@ -174,8 +191,8 @@ export class AuditRecorder {
   get stats() {
     return {
       recorded: this.recordedCount,
-      durable: this.durableCount,
-      pending: this.pending.length,
+      durable: this.durableThrough(),
+      pending: this.notStored(),
       buildErrors: this.buildErrorCount,
       appendErrors: this.appendErrorCount,
       lastAppendError: this.lastAppendError?.message,
@@ -196,49 +213,116 @@ export class AuditRecorder {
   }
 
   private schedule(): void {
-    if (this.stopped || this.scheduled || this.appending || this.retryTimer !== undefined) return;
+    if (this.stopped || this.scheduled || this.retryTimer !== undefined) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.appendPending();
+      this.appendPending();
     });
   }
 
-  private async appendPending(): Promise<void> {
-    if (this.appending || this.pending.length === 0) return;
-    this.appending = true;
-    const batch = this.pending;
-    this.pending = [];
-    try {
-      const seqs = await this.outbox.append(batch);
-      this.durableCount += batch.length;
-      this.retryDelay = APPEND_RETRY_MIN_MS;
-      this.releaseWaiters();
-      this.onAppended?.(batch, sequencesOf(seqs, batch.length));
-    } catch (err) {
-      // Keep the batch, ahead of anything newer, and try again later: dropping it would lose
-      // audit and billing records the proxy has already acted on.
-      this.pending = batch.concat(this.pending);
-      this.appendErrorCount++;
-      this.lastAppendError = err instanceof Error ? err : new Error(String(err));
-      this.logger?.error({ err, records: batch.length }, 'audit outbox append failed; retrying');
-      const delay = this.retryDelay;
-      this.retryDelay = Math.min(this.retryDelay * 2, APPEND_RETRY_MAX_MS);
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        this.schedule();
-      }, delay);
-    } finally {
-      this.appending = false;
+  /**
+   * Hands what is waiting to the outbox without waiting for the previous append to be durable:
+   * the outbox numbers records in call order, and its writes become durable in that order, so
+   * appends can overlap. Waiting instead would add a whole disk flush to every answer the proxy
+   * holds for its events (one flush for the append under way, one for the next).
+   */
+  private appendPending(): void {
+    if (this.stopped || this.retryTimer !== undefined) return;
+    const batches = this.retry;
+    this.retry = [];
+    // After a failure, newer records wait until the failed ones are durable, so they stay ahead.
+    if (batches.length > 0) this.recovering = true;
+    if (this.pending.length > 0 && !this.recovering) {
+      batches.push({ start: this.pendingStart, records: this.pending });
+      this.pendingStart = this.recordedCount;
+      this.pending = [];
     }
-    if (this.pending.length > 0 && this.retryTimer === undefined) this.schedule();
+    for (const batch of batches) this.append(batch);
+  }
+
+  private append(batch: AuditBatch): void {
+    this.appending.set(batch.start, batch);
+    let result: unknown;
+    try {
+      result = this.outbox.append(batch.records);
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    Promise.resolve(result).then(
+      (seqs) => {
+        batch.seqs = sequencesOf(seqs, batch.records.length);
+        batch.durable = true;
+        this.retryDelay = APPEND_RETRY_MIN_MS;
+        this.settleInOrder();
+      },
+      (err: unknown) => this.appendFailed(batch, err),
+    );
+  }
+
+  /**
+   * Batches are reported durable in the order they were appended, whatever order the outbox's
+   * promises settle in (an engine may settle two flushes in one go): the publisher sends what it
+   * is handed straight away and takes a batch that skips ahead of one not yet handed over as a
+   * sign that nothing lies in between.
+   */
+  private settleInOrder(): void {
+    for (const [start, batch] of this.appending) {
+      if (!batch.durable) break;
+      this.appending.delete(start);
+      this.onAppended?.(batch.records, batch.seqs);
+    }
+    if (this.recovering && this.retry.length === 0 && this.appending.size === 0) {
+      this.recovering = false;
+      if (this.pending.length > 0) this.schedule();
+    }
+    this.releaseWaiters();
+  }
+
+  /**
+   * Keeps the batch, ahead of anything newer, and tries again later: dropping it would lose
+   * audit and billing records the proxy has already acted on.
+   */
+  private appendFailed(batch: AuditBatch, err: unknown): void {
+    this.appending.delete(batch.start);
+    // Batches behind it that are durable already need not wait for its retry.
+    queueMicrotask(() => this.settleInOrder());
+    this.retry.push(batch);
+    this.retry.sort((a, b) => a.start - b.start);
+    this.appendErrorCount++;
+    this.lastAppendError = err instanceof Error ? err : new Error(String(err));
+    this.logger?.error({ err, records: batch.records.length }, 'audit outbox append failed; retrying');
+    if (this.retryTimer !== undefined || this.stopped) return;
+    const delay = this.retryDelay;
+    this.retryDelay = Math.min(this.retryDelay * 2, APPEND_RETRY_MAX_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.appendPending();
+    }, delay);
+  }
+
+  /** Every record with a smaller index is durable in the outbox. */
+  private durableThrough(): number {
+    let through = this.pending.length > 0 ? this.pendingStart : this.recordedCount;
+    for (const batch of this.retry) through = Math.min(through, batch.start);
+    for (const start of this.appending.keys()) through = Math.min(through, start);
+    return through;
+  }
+
+  /** Records taken and not yet durable. */
+  private notStored(): number {
+    let n = this.pending.length;
+    for (const batch of this.retry) n += batch.records.length;
+    for (const batch of this.appending.values()) n += batch.records.length;
+    return n;
   }
 
   private releaseWaiters(): void {
     if (this.waiters.length === 0) return;
+    const through = this.durableThrough();
     const still: FlushWaiter[] = [];
     for (const waiter of this.waiters) {
-      if (this.durableCount >= waiter.target) waiter.resolve();
+      if (through >= waiter.target) waiter.resolve();
       else still.push(waiter);
     }
     this.waiters = still;

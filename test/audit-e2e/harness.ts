@@ -136,7 +136,12 @@ export async function startAuditRuntime(config: Config): Promise<{ runtime: Runt
 export async function waitForDrain(runtime: Runtime, timeoutMs = 30_000): Promise<void> {
   const publisher = runtime.publisher;
   if (publisher === undefined) throw new Error('the runtime has no publisher: nats is disabled');
-  await waitFor(() => publisher.stats.depth === 0 && publisher.stats.inFlight === 0, 'the audit outbox to drain', timeoutMs);
+  try {
+    await waitFor(() => publisher.stats.depth === 0 && publisher.stats.inFlight === 0, 'the audit outbox to drain', timeoutMs);
+  } catch (error) {
+    // Say where the publisher stands: stuck in flight, paused, or disconnected read differently.
+    throw new Error(`${(error as Error).message}; publisher: ${JSON.stringify(publisher.stats)}`, { cause: error });
+  }
 }
 
 // ------------------------------------------------------------------------------ peer tallies
@@ -266,6 +271,8 @@ export async function readMatchingStream(
       timeoutMs,
     );
   } catch (error) {
+    // The count difference below is the failure; why the wait gave up goes with it.
+    console.error(`stream never matched: ${(error as Error).message}; publisher: ${JSON.stringify(runtime.publisher?.stats)}`);
     expect(sortedEntries(counts)).toEqual(sortedEntries(expected()));
     throw error;
   }

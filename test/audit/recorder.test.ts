@@ -72,6 +72,77 @@ describe('AuditRecorder', () => {
     await store.close();
   });
 
+  it('hands the next batch to the outbox without waiting for the previous one to be durable', async () => {
+    const events = new ProxyEvents();
+    const released: Array<() => void> = [];
+    const calls: number[] = [];
+    const outbox: AuditOutbox = {
+      append(records) {
+        calls.push(records.length);
+        return new Promise<void>((resolve) => released.push(resolve));
+      },
+      read: async () => [],
+      ackUpTo: async () => undefined,
+      depth: () => 0,
+      isFull: () => false,
+    };
+    const recorder = new AuditRecorder({ events, outbox });
+    recorder.start();
+    events.emit('billing', billingEvent(1));
+    await sleep(5);
+    const first = recorder.flush();
+    events.emit('billing', billingEvent(2));
+    events.emit('billing', billingEvent(3));
+    const both = recorder.flush();
+    await sleep(5);
+    // Both appends are under way at once; neither flush is settled until its records are durable.
+    expect(calls).toEqual([1, 2]);
+    let settled = '';
+    void first.then(() => (settled += 'first '));
+    void both.then(() => (settled += 'both'));
+    released[0]!();
+    await sleep(1);
+    expect(settled).toBe('first ');
+    expect(recorder.stats).toMatchObject({ recorded: 3, durable: 1, pending: 2 });
+    released[1]!();
+    await both;
+    expect(recorder.stats).toMatchObject({ durable: 3, pending: 0 });
+    released.splice(0);
+    void recorder.stop(50);
+  });
+
+  it('hands batches to the publisher in append order even when the outbox settles them out of order', async () => {
+    const events = new ProxyEvents();
+    const released: Array<(seqs: number[]) => void> = [];
+    let nextSeq = 1;
+    const outbox: AuditOutbox = {
+      append(records) {
+        const seqs = records.map(() => nextSeq++);
+        return new Promise<number[]>((resolve) => released.push(() => resolve(seqs)));
+      },
+      read: async () => [],
+      ackUpTo: async () => undefined,
+      depth: () => 0,
+      isFull: () => false,
+    };
+    const handed: number[][] = [];
+    const recorder = new AuditRecorder({ events, outbox, onAppended: (_records, seqs) => handed.push([...(seqs ?? [])]) });
+    recorder.start();
+    events.emit('billing', billingEvent(1));
+    await sleep(2);
+    events.emit('billing', billingEvent(2));
+    events.emit('billing', billingEvent(3));
+    await sleep(2);
+    expect(released).toHaveLength(2);
+    released[1]!([]);
+    await sleep(1);
+    expect(handed).toEqual([]);
+    released[0]!([]);
+    await recorder.flush();
+    expect(handed).toEqual([[1], [2, 3]]);
+    await recorder.stop();
+  });
+
   it('keeps a failed batch ahead of newer records and retries it, losing nothing', async () => {
     const events = new ProxyEvents();
     const outbox = new ScriptedOutbox();

@@ -148,8 +148,9 @@ export class LmdbOutbox implements Outbox {
     for (let i = this.firstSpanAfter(from); i < this.spans.length && entries.length < max; i++) {
       const span = this.spans[i]!;
       const stored = this.dbs.batches.get(span.first);
-      // Absent: its append failed after the span was recorded (forget() is on its way).
-      if (stored === undefined) continue;
+      // Absent: not committed yet (appends overlap), or failed (forget() is on its way). Either
+      // way nothing after it may be returned: a reader that moved past it would skip it.
+      if (stored === undefined) break;
       for (const event of unpackEventBatch(stored)) {
         if (event.seq <= from) continue;
         entries.push({ seq: event.seq, id: event.id, subject: event.subject, payload: event.payload });
