@@ -9,6 +9,7 @@ import {
   type Msg,
   type NatsConnection,
 } from '@nats-io/transport-node';
+import { AckWindows } from './ack-windows.js';
 import { PduFactsError, renderAuditPayload } from './pdu-facts.js';
 import { ensureStream, type AuditStreamOptions } from './stream.js';
 import {
@@ -35,6 +36,13 @@ export interface NatsTransportOptions {
   apiTimeoutMs?: number;
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /**
+   * Acknowledge whole windows once the stream shows this publisher writes it alone (see
+   * AckWindows). Default true; false asks for an acknowledgement per event always.
+   */
+  ackWindows?: boolean;
+  /** Consecutive per-event acknowledgements before windows are trusted. Default 2,000. */
+  ackWindowTrustAfter?: number;
   log?: TransportLog;
 }
 
@@ -45,6 +53,9 @@ const PERMANENT_PUBLISH_ERRORS = new Set([
 const STREAM_NOT_FOUND = 10059;
 
 const DUPLICATE_FLAG = /"duplicate":\s*true/;
+const STREAM_SEQ = /"seq":(\d+)/;
+/** Reply tokens of window acknowledgements start with this; per-event ones are digits. */
+const WINDOW_TOKEN = 'w';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -69,9 +80,12 @@ export class NatsTransport implements PublishTransport {
   private streamReady = false;
   private ensuring = false;
   private connecting: Promise<void> | undefined;
+  private readonly windows: AckWindows<OutgoingEvent> | undefined;
 
   constructor(options: NatsTransportOptions) {
     this.options = options;
+    this.windows =
+      options.ackWindows === false ? undefined : new AckWindows<OutgoingEvent>(options.ackWindowTrustAfter === undefined ? {} : { trustAfter: options.ackWindowTrustAfter });
     this.retryInitialMs = options.retryInitialMs ?? 250;
     this.retryMaxMs = Math.max(this.retryInitialMs, options.retryMaxMs ?? 10_000);
   }
@@ -86,27 +100,52 @@ export class NatsTransport implements PublishTransport {
   send(batch: readonly OutgoingEvent[]): void {
     const nc = this.nc;
     if (nc === undefined || !this.connected || !this.streamReady) return;
-    for (const event of batch) {
-      const h = natsHeaders();
-      h.set('Nats-Msg-Id', event.id);
-      try {
-        // Stored PDU events are facts; their JSON is built here, off the SMPP path's clock.
-        nc.publish(event.subject, renderAuditPayload(event.payload, event.id), { headers: h, reply: this.inboxPrefix + event.seq });
-      } catch (err) {
-        if (err instanceof PduFactsError) {
-          this.listener?.refused(event.seq, RefusalKind.permanent, err.message);
-          continue;
-        }
-        // A bad subject or an event over the server's max_payload fails the same way every time.
-        if (err instanceof InvalidSubjectError || err instanceof InvalidArgumentError) {
-          this.listener?.refused(event.seq, RefusalKind.permanent, err.message);
-          continue;
-        }
-        // Closed or draining: the publisher resends everything when the transport is ready again.
-        this.listener?.problem(`publish failed: ${err instanceof Error ? err.message : String(err)}`);
-        return;
-      }
+    const token = this.windows?.open([...batch]);
+    if (token === undefined) {
+      this.sendEach(nc, batch);
+      return;
     }
+    // Only the last event asks for an acknowledgement; it stands for the window.
+    for (let i = 0; i < batch.length; i++) {
+      const reply = i === batch.length - 1 ? this.inboxPrefix + WINDOW_TOKEN + token : undefined;
+      if (!this.publish(nc, batch[i]!, reply)) return;
+    }
+  }
+
+  /** Each event with its own acknowledgement: conclusive whatever else happens. */
+  private sendEach(nc: NatsConnection, batch: readonly OutgoingEvent[]): void {
+    for (const event of batch) {
+      this.windows?.sentEach(event.seq);
+      if (!this.publish(nc, event, this.inboxPrefix + event.seq)) return;
+    }
+  }
+
+  /** false when the connection will take nothing more now. */
+  private publish(nc: NatsConnection, event: OutgoingEvent, reply: string | undefined): boolean {
+    const h = natsHeaders();
+    h.set('Nats-Msg-Id', event.id);
+    try {
+      // Stored PDU events are facts; their JSON is built here, off the SMPP path's clock.
+      const payload = renderAuditPayload(event.payload, event.id);
+      nc.publish(event.subject, payload, reply === undefined ? { headers: h } : { headers: h, reply });
+      return true;
+    } catch (err) {
+      // A bad subject, an event over the server's max_payload or an unreadable stored event
+      // fails the same way every time.
+      if (err instanceof PduFactsError || err instanceof InvalidSubjectError || err instanceof InvalidArgumentError) {
+        this.windows?.droppedEach(event.seq);
+        this.listener?.refused(event.seq, RefusalKind.permanent, err.message);
+        return true;
+      }
+      // Closed or draining: the publisher resends everything when the transport is ready again.
+      this.listener?.problem(`publish failed: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    }
+  }
+
+  /** Events proven stored by window acknowledgements, and events whose window proved nothing. */
+  get windowCounts(): { stored: number; unproven: number } {
+    return { stored: this.windows?.storedByWindow ?? 0, unproven: this.windows?.unprovenByWindow ?? 0 };
   }
 
   recheckStream(): void {
@@ -128,6 +167,9 @@ export class NatsTransport implements PublishTransport {
 
   private setState(connected: boolean, streamReady: boolean): void {
     if (this.connected === connected && this.streamReady === streamReady) return;
+    // Not ready, or ready again on a connection or stream that may be new: nothing sent
+    // before proves anything, and the publisher resends what is unacknowledged.
+    this.windows?.reset();
     this.connected = connected;
     this.streamReady = streamReady;
     this.listener?.state({ connected, streamReady });
@@ -240,38 +282,82 @@ export class NatsTransport implements PublishTransport {
       listener.problem(`ack subscription error: ${err.message}`);
       return;
     }
-    const seq = Number(msg.subject.slice(this.inboxPrefix.length));
+    const token = msg.subject.slice(this.inboxPrefix.length);
+    if (token.startsWith(WINDOW_TOKEN)) {
+      this.onWindowAck(Number(token.slice(WINDOW_TOKEN.length)), msg);
+      return;
+    }
+    const seq = Number(token);
     if (!Number.isSafeInteger(seq)) return;
-    if (msg.headers?.hasError) {
-      // 503 "no responders": nothing stores this subject (stream deleted, JetStream not up yet).
-      const kind = msg.headers.code === 503 ? RefusalKind.streamMissing : RefusalKind.temporary;
-      listener.refused(seq, kind, `JetStream unavailable (${msg.headers.code} ${msg.headers.description})`);
+    const ack = readAck(msg);
+    if (ack.kind === 'stored') {
+      this.windows?.ackedEach(seq, ack.streamSeq, ack.duplicate);
+      listener.acked(seq, ack.duplicate);
       return;
     }
-    // The server writes a PubAck as {"stream":..,"seq":..} (with "duplicate": true for a dropped
-    // copy), an error as {"error":{..}}. The common case is recognised without a full parse.
-    const text = msg.string();
-    if (text.startsWith('{"stream"')) {
-      listener.acked(seq, DUPLICATE_FLAG.test(text));
-      return;
-    }
-    let parsed: { error?: { err_code?: number; description?: string }; seq?: unknown; duplicate?: unknown } = {};
-    try {
-      parsed = JSON.parse(text) as typeof parsed;
-    } catch {
-      // Unreadable: handled like a refusal below.
-    }
-    if (parsed.error === undefined && typeof parsed.seq === 'number') {
-      listener.acked(seq, parsed.duplicate === true);
-      return;
-    }
-    const code = parsed.error?.err_code ?? 0;
-    const reason = `JetStream refused event: ${parsed.error?.description ?? 'unreadable acknowledgement'} (${code})`;
-    const kind = PERMANENT_PUBLISH_ERRORS.has(code)
-      ? RefusalKind.permanent
-      : code === STREAM_NOT_FOUND
-        ? RefusalKind.streamMissing
-        : RefusalKind.temporary;
-    listener.refused(seq, kind, reason);
+    this.windows?.droppedEach(seq);
+    listener.refused(seq, ack.refusal, ack.reason);
   }
+
+  private onWindowAck(token: number, msg: Msg): void {
+    const windows = this.windows;
+    if (windows === undefined || !Number.isSafeInteger(token)) return;
+    const ack = readAck(msg);
+    const outcome = windows.settle(token, ack.kind === 'stored' ? ack : undefined);
+    if (outcome === undefined) return;
+    if (outcome.kind === 'stored') {
+      for (const event of outcome.events) this.listener?.acked(event.seq, false);
+      return;
+    }
+    // Not proven: every event again with its own acknowledgement, same ids. A refusal of the
+    // window's last event (stream gone, out of space) is reported too, so the publisher pauses.
+    let again = outcome.events;
+    if (ack.kind === 'refused') {
+      const last = again[again.length - 1]!;
+      this.listener?.refused(last.seq, ack.refusal, ack.reason);
+      // A pause resends everything unacknowledged anyway; only a refusal for good leaves the
+      // rest of the window to send again here.
+      if (ack.refusal !== RefusalKind.permanent) return;
+      again = again.slice(0, -1);
+    }
+    const nc = this.nc;
+    if (nc !== undefined && this.connected && this.streamReady) this.sendEach(nc, again);
+  }
+}
+
+type ReadAck =
+  | { kind: 'stored'; streamSeq: number; duplicate: boolean }
+  | { kind: 'refused'; refusal: RefusalKind; reason: string };
+
+/** What a JetStream PubAck (or the server's no-responders status) says. */
+function readAck(msg: Msg): ReadAck {
+  if (msg.headers?.hasError) {
+    // 503 "no responders": nothing stores this subject (stream deleted, JetStream not up yet).
+    const refusal = msg.headers.code === 503 ? RefusalKind.streamMissing : RefusalKind.temporary;
+    return { kind: 'refused', refusal, reason: `JetStream unavailable (${msg.headers.code} ${msg.headers.description})` };
+  }
+  // The server writes a PubAck as {"stream":..,"seq":..} (with "duplicate": true for a dropped
+  // copy), an error as {"error":{..}}. The common case is recognised without a full parse.
+  const text = msg.string();
+  if (text.startsWith('{"stream"')) {
+    const seq = STREAM_SEQ.exec(text);
+    if (seq !== null) return { kind: 'stored', streamSeq: Number(seq[1]), duplicate: DUPLICATE_FLAG.test(text) };
+  }
+  let parsed: { error?: { err_code?: number; description?: string }; seq?: unknown; duplicate?: unknown } = {};
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    // Unreadable: handled like a refusal below.
+  }
+  if (parsed.error === undefined && typeof parsed.seq === 'number') {
+    return { kind: 'stored', streamSeq: parsed.seq, duplicate: parsed.duplicate === true };
+  }
+  const code = parsed.error?.err_code ?? 0;
+  const reason = `JetStream refused event: ${parsed.error?.description ?? 'unreadable acknowledgement'} (${code})`;
+  const refusal = PERMANENT_PUBLISH_ERRORS.has(code)
+    ? RefusalKind.permanent
+    : code === STREAM_NOT_FOUND
+      ? RefusalKind.streamMissing
+      : RefusalKind.temporary;
+  return { kind: 'refused', refusal, reason };
 }
