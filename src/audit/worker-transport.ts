@@ -14,6 +14,10 @@ export interface WorkerTransportOptions {
   script?: URL;
 }
 
+/** Events sent to the publishing thread wait at most this long, or until there are this many. */
+const COALESCE_MS = 2;
+const COALESCE_EVENTS = 512;
+
 /** NATS refuses control lines much longer than this; such an event could never be sent. */
 const MAX_TOKEN_BYTES = 4_096;
 
@@ -38,6 +42,8 @@ export class WorkerTransport implements PublishTransport {
   private ready = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private stopped: (() => void) | undefined;
+  private queued: OutgoingEvent[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(settings: WorkerTransportSettings, options: WorkerTransportOptions = {}) {
     this.settings = settings;
@@ -53,15 +59,26 @@ export class WorkerTransport implements PublishTransport {
 
   send(batch: readonly OutgoingEvent[]): void {
     if (this.worker === undefined || !this.ready || batch.length === 0) return;
-    let sendable = batch;
-    if (batch.some(tooLong)) {
-      sendable = batch.filter((event) => {
-        if (!tooLong(event)) return true;
-        this.listener?.refused(event.seq, RefusalKind.permanent, 'event id or subject too long for NATS');
-        return false;
-      });
+    for (const event of batch) {
+      if (tooLong(event)) this.listener?.refused(event.seq, RefusalKind.permanent, 'event id or subject too long for NATS');
+      else this.queued.push(event);
     }
-    const packed = packEventBatch(sendable);
+    if (this.queued.length >= COALESCE_EVENTS) this.flushQueued();
+    else this.flushTimer ??= setTimeout(() => this.flushQueued(), COALESCE_MS);
+  }
+
+  /**
+   * Batches go over in bunches: each hand-over costs a message between threads and, on the
+   * other side, a write to the NATS socket, whatever its size. The publisher's batches are one
+   * event-loop turn each, often a handful of events.
+   */
+  private flushQueued(): void {
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const events = this.queued;
+    this.queued = [];
+    if (events.length === 0 || this.worker === undefined || !this.ready) return;
+    const packed = packEventBatch(events);
     this.post({ type: 'send', batch: packed }, [packed]);
   }
 
@@ -74,6 +91,9 @@ export class WorkerTransport implements PublishTransport {
     this.running = false;
     if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.queued = [];
     const worker = this.worker;
     this.worker = undefined;
     this.ready = false;
@@ -130,6 +150,8 @@ export class WorkerTransport implements PublishTransport {
     switch (message.type) {
       case 'state':
         this.ready = message.state.connected && message.state.streamReady;
+        // Queued events were sent as far as the publisher knows; it resends them once ready.
+        if (!this.ready) this.queued = [];
         listener?.state(message.state);
         break;
       case 'acked':
