@@ -35,6 +35,8 @@ export interface AuditRun {
    * messages/s, hardly moved by whatever else the machine is doing.
    */
   cpuMicrosPerMessage: number;
+  /** Publishing on only: nats-server's CPU per message over the measured run (microseconds). */
+  natsCpuMicrosPerMessage?: number;
   /** Publishing on only: the outbox when the last receipt arrived, and how long it took to empty. */
   backlogAtEnd?: number;
   drainMs?: number;
@@ -98,9 +100,9 @@ export async function benchAudit(options: AuditBenchOptions = {}): Promise<Audit
     const off: AuditRun[] = [];
     const on: AuditRun[] = [];
     for (let round = 0; round < rounds; round++) {
-      off.push(await measureProxy({ dir, name: `off-${round}`, child, simulator, window, messages, natsUrl: undefined, drainTimeoutMs }));
+      off.push(await measureProxy({ dir, name: `off-${round}`, child, simulator, window, messages, nats: undefined, drainTimeoutMs }));
       if (nats !== undefined) {
-        on.push(await measureProxy({ dir, name: `on-${round}`, child, simulator, window, messages, natsUrl: nats.url, drainTimeoutMs }));
+        on.push(await measureProxy({ dir, name: `on-${round}`, child, simulator, window, messages, nats, drainTimeoutMs }));
       }
     }
     const offPerSecond = median(off.map((r) => r.run.messagesPerSecond));
@@ -131,7 +133,7 @@ interface ProxyRunOptions {
   simulator: CarrierSimulator;
   window: number;
   messages: number;
-  natsUrl: string | undefined;
+  nats: BenchNatsServer | undefined;
   drainTimeoutMs: number;
 }
 
@@ -144,10 +146,13 @@ async function measureProxy(o: ProxyRunOptions): Promise<AuditRun> {
     // The proxy binds to the carrier in the background; measure once both binds are up.
     await waitUntil(() => o.simulator.stats.bindsAccepted >= bindsBefore + 2, 15_000, 'the proxy to bind to the carrier');
     const before = await proxy.stats();
+    const natsBefore = o.nats?.cpuMicros();
     const run = await measureEsmeRun({ host: '127.0.0.1', port: proxy.port, systemId: 'bench', password: 'bench' }, { messages: o.messages, window: o.window });
+    const natsAfter = o.nats?.cpuMicros();
     const end = await proxy.stats();
     const cpuMicrosPerMessage = (end.cpuMicros - before.cpuMicros) / run.messages;
-    if (o.natsUrl === undefined) return { run, cpuMicrosPerMessage };
+    if (o.nats === undefined) return { run, cpuMicrosPerMessage };
+    const natsCpu = natsBefore !== undefined && natsAfter !== undefined ? { natsCpuMicrosPerMessage: (natsAfter - natsBefore) / run.messages } : {};
     const atEnd = publisherStats(end);
     const started = performance.now();
     let stats = atEnd;
@@ -164,6 +169,7 @@ async function measureProxy(o: ProxyRunOptions): Promise<AuditRun> {
     return {
       run,
       cpuMicrosPerMessage,
+      ...natsCpu,
       backlogAtEnd: atEnd.depth,
       drainMs: performance.now() - started,
       backlogAfterDrain: stats.depth,
@@ -177,9 +183,9 @@ async function measureProxy(o: ProxyRunOptions): Promise<AuditRun> {
 
 function proxyConfig(o: ProxyRunOptions): string {
   const nats =
-    o.natsUrl === undefined
+    o.nats === undefined
       ? 'nats: { enabled: false }'
-      : `nats: { enabled: true, servers: [${JSON.stringify(o.natsUrl)}], stream: { name: BENCH_AUDIT } }`;
+      : `nats: { enabled: true, servers: [${JSON.stringify(o.nats.url)}], stream: { name: BENCH_AUDIT } }`;
   return `server: { listen: "127.0.0.1:0", window: ${o.window} }
 admin: { listen: false }
 store: { path: ${JSON.stringify(join(o.dir, `${o.name}-store`))} }
@@ -295,6 +301,12 @@ export const auditScenario: BenchScenario = {
         value: r.cpuRatio,
         unit: 'ratio',
         note: 'the on / off ratio a proxy with a core to itself would reach',
+      },
+      {
+        name: 'nats-server CPU per message',
+        value: measuredOn && r.on.every((run) => run.natsCpuMicrosPerMessage !== undefined) ? median(r.on.map((run) => run.natsCpuMicrosPerMessage!)) : null,
+        unit: 'us',
+        note: 'on the same 2 cores as the proxy and the load',
       },
       { name: 'outbox backlog when the run ended', value: worst((run) => run.backlogAtEnd), unit: 'events', note: 'largest of the runs' },
       { name: 'time to drain it', value: worst((run) => run.drainMs), unit: 'ms', note: `longest of the runs, polled every ${DRAIN_POLL_MS} ms` },

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect as tcpConnect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -12,6 +12,12 @@ import { delimiter, join } from 'node:path';
  */
 export interface BenchNatsServer {
   readonly url: string;
+  /**
+   * CPU time the server has used so far (user + system, microseconds), read from /proc; undefined
+   * where there is none. With the proxy and the load on the same cores, what the server burns is
+   * what the proxy cannot have.
+   */
+  cpuMicros(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -49,7 +55,21 @@ export async function startBenchNats(binary: string, readyTimeoutMs = 15_000): P
     await stop();
     throw error;
   }
-  return { url: `nats://127.0.0.1:${port}`, stop };
+  return { url: `nats://127.0.0.1:${port}`, stop, cpuMicros: () => processCpuMicros(child.pid) };
+}
+
+/** CPU time of a process from /proc/<pid>/stat (utime + stime, in clock ticks of 10 ms). */
+export function processCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10_000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
