@@ -4,10 +4,9 @@ import { ProxyEvents } from '../../src/broker/events.js';
 import { NatsTransport } from '../../src/audit/nats-transport.js';
 import { OutboxPublisher } from '../../src/audit/publisher.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
-import type { AuditStreamOptions } from '../../src/audit/stream.js';
 import { openMemoryStore } from '../../src/store/index.js';
 import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
-import { billingEvent, pduEvent, submitSmFrame } from './fixtures.js';
+import { auditStreamOptions, billingEvent, pduEvent, submitSmFrame } from './fixtures.js';
 import { readStream, streamMessageCount } from './stream-reader.js';
 
 let nats: NatsServerHandle;
@@ -24,7 +23,7 @@ afterAll(async () => {
 });
 
 function pipeline(name: string, prefix: string) {
-  const stream: AuditStreamOptions = { name, subjects: [`${prefix}.>`], replicas: 1, maxAgeMs: 0, maxBytes: -1, duplicateWindowMs: 120_000, storage: 'file' };
+  const stream = auditStreamOptions(name, prefix);
   const events = new ProxyEvents();
   const store = openMemoryStore();
   const transport = new NatsTransport({ servers: nats.url, stream, ackWindowTrustAfter: 50, retryInitialMs: 50, retryMaxMs: 500 });

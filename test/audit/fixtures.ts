@@ -1,3 +1,4 @@
+import type { AuditStreamOptions } from '../../src/audit/stream.js';
 import type { BillingEvent, DlrEvent, PduEvent } from '../../src/broker/events.js';
 import {
   cstringTlv,
@@ -128,4 +129,9 @@ routes:
     prefix: [""]
     carriers: [{ carrier: sim, cost: 1 }]
 `;
+}
+
+/** A file-backed stream capturing `<prefix>.>` with a 2-minute duplicate window, as the proxy sets it up. */
+export function auditStreamOptions(name: string, prefix: string): AuditStreamOptions {
+  return { name, subjects: [`${prefix}.>`], replicas: 1, maxAgeMs: 0, maxBytes: -1, duplicateWindowMs: 120_000, storage: 'file' };
 }

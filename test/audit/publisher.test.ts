@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProxyEvents } from '../../src/broker/events.js';
 import { OutboxPublisher, type OutboxPublisherOptions } from '../../src/audit/publisher.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
-import type { AuditStreamOptions } from '../../src/audit/stream.js';
 import { openMemoryStore, type Store } from '../../src/store/index.js';
 import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
 import {
+  auditStreamOptions,
   billingEvent,
   bindFrame,
   dlrEvent,
@@ -32,17 +32,6 @@ afterAll(async () => {
   await nats?.cleanup();
 });
 
-function streamOptions(name: string, prefix: string): AuditStreamOptions {
-  return {
-    name,
-    subjects: [`${prefix}.>`],
-    replicas: 1,
-    maxAgeMs: 0,
-    maxBytes: -1,
-    duplicateWindowMs: 120_000,
-    storage: 'file',
-  };
-}
 
 interface Pipeline {
   events: ProxyEvents;
@@ -58,7 +47,7 @@ function pipeline(name: string, prefix: string, extra: Partial<OutboxPublisherOp
   const publisher = new OutboxPublisher({
     outbox: store.outbox,
     servers: nats.url,
-    stream: streamOptions(name, prefix),
+    stream: auditStreamOptions(name, prefix),
     retryInitialMs: 50,
     retryMaxMs: 500,
     ...extra,
@@ -271,7 +260,7 @@ describe('OutboxPublisher against a real nats-server', () => {
     const publisher = new OutboxPublisher({
       outbox: store.outbox,
       servers: 'nats://127.0.0.1:1',
-      stream: streamOptions('AUDIT_NEVER', 'never'),
+      stream: auditStreamOptions('AUDIT_NEVER', 'never'),
       retryInitialMs: 20,
       retryMaxMs: 50,
     });

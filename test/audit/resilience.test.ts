@@ -7,10 +7,9 @@ import { ProxyEvents } from '../../src/broker/events.js';
 import type { AuditOutbox } from '../../src/audit/outbox-port.js';
 import { OutboxPublisher } from '../../src/audit/publisher.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
-import type { AuditStreamOptions } from '../../src/audit/stream.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
-import { billingEvent, pduEvent, submitSmFrame } from './fixtures.js';
+import { auditStreamOptions, billingEvent, pduEvent, submitSmFrame } from './fixtures.js';
 import { countBy, readStream, streamMessageCount } from './stream-reader.js';
 
 let nats: NatsServerHandle;
@@ -31,9 +30,6 @@ function storeDir(): string {
   return dir;
 }
 
-function streamOptions(name: string, prefix: string): AuditStreamOptions {
-  return { name, subjects: [`${prefix}.>`], replicas: 1, maxAgeMs: 0, maxBytes: -1, duplicateWindowMs: 120_000, storage: 'file' };
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -59,7 +55,7 @@ describe('audit trail through NATS outages and publisher restarts (lmdb outbox)'
     const publisher = new OutboxPublisher({
       outbox: store.outbox,
       servers: nats.url,
-      stream: streamOptions('AUDIT_OUTAGE', 'out'),
+      stream: auditStreamOptions('AUDIT_OUTAGE', 'out'),
       ackTimeoutMs: 1_000,
       retryInitialMs: 50,
       retryMaxMs: 500,
@@ -134,7 +130,7 @@ describe('audit trail through NATS outages and publisher restarts (lmdb outbox)'
     const publisher = new OutboxPublisher({
       outbox: store.outbox,
       servers: nats.url,
-      stream: streamOptions('AUDIT_FROZEN', 'frozen'),
+      stream: auditStreamOptions('AUDIT_FROZEN', 'frozen'),
       ackTimeoutMs: 300,
       retryInitialMs: 50,
       retryMaxMs: 300,
@@ -208,7 +204,7 @@ describe('audit trail through NATS outages and publisher restarts (lmdb outbox)'
     const first = new OutboxPublisher({
       outbox: cursorNeverSaved,
       servers: nats.url,
-      stream: streamOptions('AUDIT_KILL', 'kill'),
+      stream: auditStreamOptions('AUDIT_KILL', 'kill'),
       maxInFlight: 256,
       readBatch: 64,
     });
@@ -224,7 +220,7 @@ describe('audit trail through NATS outages and publisher restarts (lmdb outbox)'
     store = await openStore({ path: dir });
     // Nothing was acknowledged durably, so the whole log is still there.
     expect(store.outbox.depth()).toBe(n);
-    const second = new OutboxPublisher({ outbox: store.outbox, servers: nats.url, stream: streamOptions('AUDIT_KILL', 'kill') });
+    const second = new OutboxPublisher({ outbox: store.outbox, servers: nats.url, stream: auditStreamOptions('AUDIT_KILL', 'kill') });
     second.start();
     expect(await second.waitDrained(20_000)).toBe(true);
     await second.stop();
@@ -258,7 +254,7 @@ describe('audit trail through NATS outages and publisher restarts (lmdb outbox)'
     const first = new OutboxPublisher({
       outbox: store.outbox,
       servers: nats.url,
-      stream: streamOptions('AUDIT_RESUME', 'resume'),
+      stream: auditStreamOptions('AUDIT_RESUME', 'resume'),
       maxInFlight: 128,
       readBatch: 32,
     });
@@ -272,7 +268,7 @@ describe('audit trail through NATS outages and publisher restarts (lmdb outbox)'
     const left = store.outbox.depth();
     expect(left).toBeLessThan(n);
     expect(left).toBeGreaterThan(0);
-    const second = new OutboxPublisher({ outbox: store.outbox, servers: nats.url, stream: streamOptions('AUDIT_RESUME', 'resume') });
+    const second = new OutboxPublisher({ outbox: store.outbox, servers: nats.url, stream: auditStreamOptions('AUDIT_RESUME', 'resume') });
     second.start();
     expect(await second.waitDrained(20_000)).toBe(true);
     await second.stop();

@@ -7,11 +7,10 @@ import { ProxyEvents } from '../../src/broker/events.js';
 import { OutboxPublisher } from '../../src/audit/publisher.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
 import { pduRecord } from '../../src/audit/schema.js';
-import type { AuditStreamOptions } from '../../src/audit/stream.js';
 import { WorkerTransport } from '../../src/audit/worker-transport.js';
 import { openMemoryStore } from '../../src/store/index.js';
 import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
-import { billingEvent, dlrEvent, pduEvent, receiptFrame, submitSmFrame, submitSmRespFrame } from './fixtures.js';
+import { auditStreamOptions, billingEvent, dlrEvent, pduEvent, receiptFrame, submitSmFrame, submitSmRespFrame } from './fixtures.js';
 import { countBy, readStream } from './stream-reader.js';
 
 let nats: NatsServerHandle;
@@ -27,14 +26,11 @@ afterAll(async () => {
   await nats?.cleanup();
 });
 
-function streamOptions(name: string, prefix: string): AuditStreamOptions {
-  return { name, subjects: [`${prefix}.>`], replicas: 1, maxAgeMs: 0, maxBytes: -1, duplicateWindowMs: 120_000, storage: 'file' };
-}
 
 function pipeline(name: string, prefix: string, script?: URL) {
   const events = new ProxyEvents();
   const store = openMemoryStore();
-  const stream = streamOptions(name, prefix);
+  const stream = auditStreamOptions(name, prefix);
   const transport = new WorkerTransport(
     { servers: nats.url, stream, retryInitialMs: 50, retryMaxMs: 500 },
     { restartDelayMs: 50, ...(script ? { script } : {}) },
