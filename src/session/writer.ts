@@ -39,12 +39,15 @@ export class CoalescingWriter {
   write(frame: Buffer): void {
     this.queue.push(frame);
     this.queuedBytes += frame.length;
-    if (!this.scheduled) {
-      this.scheduled = true;
-      // setImmediate rather than nextTick: it runs after promise continuations of this turn, so
-      // responses produced by async handlers that settle together still share one write.
-      setImmediate(this.flushBound);
-    }
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate rather than nextTick: it runs after promise continuations of this turn, so
+    // responses produced by async handlers that settle together still share one write.
+    setImmediate(this.flushBound);
   }
 
   /**
@@ -63,7 +66,10 @@ export class CoalescingWriter {
       this.holds--;
       if (this.holds === 0 && this.flushDeferred) {
         this.flushDeferred = false;
-        this.flush();
+        // Not now: a frame queued in this turn may be waiting for its own hold, which its
+        // producer places a few promise continuations later (still this turn). Writing at
+        // once would carry it out before its audit records are durable.
+        this.scheduleFlush();
       }
     };
     const timer = setTimeout(release, maxMs);

@@ -30,6 +30,8 @@ describe('CoalescingWriter.holdUntil', () => {
     await tick();
     expect(written).toHaveLength(0);
     release();
+    // The flush follows in the next turn after the release, not inside it.
+    await tick();
     await tick();
     expect(written.map((b) => b.toString())).toEqual(['ab']);
   });
@@ -67,5 +69,32 @@ describe('CoalescingWriter.holdUntil', () => {
     await tick();
     await tick();
     expect(written.map((b) => b.toString())).toEqual(['z']);
+  });
+
+  it('does not let a released hold carry out a frame whose own hold is placed later in the same turn', async () => {
+    // The proxy queues an answer, then (a few promise continuations later, same turn) holds the
+    // writes until that answer's audit records are durable. An earlier hold released in between
+    // must not flush the new answer before its hold is in place.
+    const { socket, written } = fakeSocket();
+    const writer = new CoalescingWriter(socket, () => undefined);
+    let first!: () => void;
+    writer.holdUntil(new Promise<void>((r) => (first = r)), 10_000);
+    writer.write(Buffer.from('r0'));
+    await tick();
+    let second!: () => void;
+    // One turn: the next answer is queued, the first barrier settles, then the answer's own hold.
+    writer.write(Buffer.from('r1'));
+    first();
+    await Promise.resolve();
+    await Promise.resolve();
+    await Promise.resolve();
+    writer.holdUntil(new Promise<void>((r) => (second = r)), 10_000);
+    await tick();
+    await tick();
+    expect(written).toHaveLength(0);
+    second();
+    await tick();
+    await tick();
+    expect(written.map((b) => b.toString())).toEqual(['r0r1']);
   });
 });
