@@ -406,6 +406,10 @@ export class OutboxPublisher {
     this.resumeTimer = setTimeout(() => {
       this.resumeTimer = undefined;
       if (!this.running) return;
+      // The timer is the end of the pause. Comparing clocks instead could find it a millisecond
+      // early (timers and Date.now() round differently) and resend nothing, with nothing left
+      // to try again.
+      this.pausedUntil = 0;
       this.resendAll();
       void this.pump();
     }, delay);
