@@ -65,8 +65,14 @@ beforeAll(async () => {
     messageIds.push(messageId!);
   }
   await esme.waitForDeliveries(DESTINATIONS.length);
-  // A receipt leaves the durable queue once the ESME's deliver_sm_resp is back, just after delivery.
+  // A receipt passes through: its outcome is recorded (and the carrier answered) once the ESME's
+  // deliver_sm_resp is back, just after the ESME has it. Scrape once every outcome is in, or
+  // after the wait, so the assertions below show what was missing.
   await waitFor(() => observed.store.queues.depth('acme') === 0, 'the receipt queue to empty');
+  await waitFor(
+    async () => valueOf(await observed.scrape(), 'smpp_receipt_latency_seconds_count', { carrier: 'alpha', stat: 'DELIVRD' }) === DESTINATIONS.length,
+    'every receipt outcome recorded',
+  ).catch(() => undefined);
   after = await observed.scrape();
 });
 
