@@ -90,12 +90,13 @@ export class AckWindows<E extends WindowEvent> {
    * trusted. While they are, every send must be a window (even of one event): a per-event send
    * would take a stream sequence the arithmetic does not count.
    */
-  open(events: E[]): number | undefined {
+  open(events: readonly E[]): number | undefined {
     if (this.baseline === undefined || events.length === 0) return undefined;
     this.forgetStale();
     const token = this.nextWindow++;
     this.baseline += events.length;
-    this.windows.set(token, { events, expected: this.baseline, openedAt: this.now(), generation: this.generation });
+    // A copy: the caller's array may be reused once sent.
+    this.windows.set(token, { events: [...events], expected: this.baseline, openedAt: this.now(), generation: this.generation });
     return token;
   }
 

@@ -100,7 +100,7 @@ export class NatsTransport implements PublishTransport {
   send(batch: readonly OutgoingEvent[]): void {
     const nc = this.nc;
     if (nc === undefined || !this.connected || !this.streamReady) return;
-    const token = this.windows?.open([...batch]);
+    const token = this.windows?.open(batch);
     if (token === undefined) {
       this.sendEach(nc, batch);
       return;
