@@ -1,33 +1,22 @@
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { headers } from '@nats-io/transport-node';
+import { describe, expect, it } from 'vitest';
 import { ProxyEvents } from '../../src/broker/events.js';
 import { NatsTransport } from '../../src/audit/nats-transport.js';
 import { OutboxPublisher } from '../../src/audit/publisher.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
 import { openMemoryStore } from '../../src/store/index.js';
-import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
+import { useNatsServer } from '../helpers/nats-server.js';
 import { auditStreamOptions, billingEvent, pduEvent, submitSmFrame } from './fixtures.js';
 import { readStream, streamMessageCount } from './stream-reader.js';
 
-let nats: NatsServerHandle;
-let nc: NatsConnection;
-
-beforeAll(async () => {
-  nats = await startNatsServer();
-  nc = await connect({ servers: nats.url });
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await nats?.cleanup();
-});
+const nats = useNatsServer();
 
 function pipeline(name: string, prefix: string) {
   const stream = auditStreamOptions(name, prefix);
   const events = new ProxyEvents();
   const store = openMemoryStore();
-  const transport = new NatsTransport({ servers: nats.url, stream, ackWindowTrustAfter: 50, retryInitialMs: 50, retryMaxMs: 500 });
-  const publisher = new OutboxPublisher({ outbox: store.outbox, servers: nats.url, stream, transport, handOff: true, ackTimeoutMs: 1_000 });
+  const transport = new NatsTransport({ servers: nats.server.url, stream, ackWindowTrustAfter: 50, retryInitialMs: 50, retryMaxMs: 500 });
+  const publisher = new OutboxPublisher({ outbox: store.outbox, servers: nats.server.url, stream, transport, handOff: true, ackTimeoutMs: 1_000 });
   const recorder = new AuditRecorder({ events, outbox: store.outbox, subjectPrefix: prefix, instance: 'px', onAppended: (r, s) => publisher.offer(r, s) });
   recorder.start();
   publisher.start();
@@ -62,7 +51,7 @@ describe('window acknowledgements against a real nats-server', () => {
       await emitInTurns(p.events, 200, 20);
       await p.recorder.flush();
       expect(await p.publisher.waitDrained(15_000)).toBe(true);
-      const stored = await readStream(nc, 'AUDIT_WINDOWS');
+      const stored = await readStream(nats.nc, 'AUDIT_WINDOWS');
       expect(stored).toHaveLength(4_000);
       expect(new Set(stored.map((s) => s.msgId)).size).toBe(4_000);
       expect(p.publisher.stats.published).toBe(4_000);
@@ -86,10 +75,10 @@ describe('window acknowledgements against a real nats-server', () => {
         for (let i = 0; i < 20; i++) {
           const h = headers();
           h.set('Nats-Msg-Id', `other-${foreign}`);
-          nc.publish('aw2.pdu.esme.other.in.submit_sm', '{"v":1}', { headers: h });
+          nats.nc.publish('aw2.pdu.esme.other.in.submit_sm', '{"v":1}', { headers: h });
           foreign++;
         }
-        await nc.flush();
+        await nats.nc.flush();
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
     })();
@@ -99,12 +88,12 @@ describe('window acknowledgements against a real nats-server', () => {
       expect(await p.publisher.waitDrained(20_000)).toBe(true);
       writing = false;
       await other;
-      await nc.flush();
+      await nats.nc.flush();
       // The other writer asked for no acknowledgements: wait until the stream holds its last.
-      for (let i = 0; i < 100 && (await streamMessageCount(nc, 'AUDIT_WINDOWS_SHARED')) < 4_000 + foreign; i++) {
+      for (let i = 0; i < 100 && (await streamMessageCount(nats.nc, 'AUDIT_WINDOWS_SHARED')) < 4_000 + foreign; i++) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const stored = await readStream(nc, 'AUDIT_WINDOWS_SHARED');
+      const stored = await readStream(nats.nc, 'AUDIT_WINDOWS_SHARED');
       const ours = stored.filter((s) => !s.subject.includes('.other.'));
       expect(ours).toHaveLength(4_000);
       expect(new Set(ours.map((s) => s.msgId)).size).toBe(4_000);

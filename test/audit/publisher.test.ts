@@ -1,11 +1,10 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProxyEvents } from '../../src/broker/events.js';
 import { OutboxPublisher, type OutboxPublisherOptions } from '../../src/audit/publisher.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
 import { openMemoryStore, type Store } from '../../src/store/index.js';
-import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
+import { useNatsServer } from '../helpers/nats-server.js';
 import {
   auditStreamOptions,
   billingEvent,
@@ -19,18 +18,7 @@ import {
 } from './fixtures.js';
 import { countBy, readStream, streamMessageCount } from './stream-reader.js';
 
-let nats: NatsServerHandle;
-let nc: NatsConnection;
-
-beforeAll(async () => {
-  nats = await startNatsServer();
-  nc = await connect({ servers: nats.url });
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await nats?.cleanup();
-});
+const nats = useNatsServer();
 
 
 interface Pipeline {
@@ -46,7 +34,7 @@ function pipeline(name: string, prefix: string, extra: Partial<OutboxPublisherOp
   const store = openMemoryStore();
   const publisher = new OutboxPublisher({
     outbox: store.outbox,
-    servers: nats.url,
+    servers: nats.server.url,
     stream: auditStreamOptions(name, prefix),
     retryInitialMs: 50,
     retryMaxMs: 500,
@@ -123,7 +111,7 @@ describe('OutboxPublisher against a real nats-server', () => {
       await p.recorder.flush();
       expect(await p.publisher.waitDrained(10_000)).toBe(true);
 
-      const stored = await readStream(nc, 'AUDIT_SCHEMA');
+      const stored = await readStream(nats.nc, 'AUDIT_SCHEMA');
       expect(stored.map((s) => s.subject)).toEqual([
         'smpp.pdu.esme.acme.in.submit_sm',
         'smpp.pdu.carrier.cheap%2Euk%20carrier.out.submit_sm',
@@ -216,8 +204,8 @@ describe('OutboxPublisher against a real nats-server', () => {
       }
       await p.recorder.flush();
       expect(await p.publisher.waitDrained(20_000)).toBe(true);
-      expect(await streamMessageCount(nc, 'AUDIT_COUNT')).toBe(n);
-      const stored = await readStream(nc, 'AUDIT_COUNT');
+      expect(await streamMessageCount(nats.nc, 'AUDIT_COUNT')).toBe(n);
+      const stored = await readStream(nats.nc, 'AUDIT_COUNT');
       expect(stored).toHaveLength(n);
       expect(new Set(stored.map((s) => s.msgId)).size).toBe(n);
       expect(Object.fromEntries(countBy(stored, (s) => s.subject))).toEqual({
@@ -240,12 +228,12 @@ describe('OutboxPublisher against a real nats-server', () => {
       for (let i = 1; i <= 50; i++) p.events.emit('billing', billingEvent(i));
       await p.recorder.flush();
       expect(await p.publisher.waitDrained(10_000)).toBe(true);
-      const jsm = await jetstreamManager(nc);
+      const jsm = await jetstreamManager(nats.nc);
       await jsm.streams.delete('AUDIT_DELETED');
       for (let i = 51; i <= 100; i++) p.events.emit('billing', billingEvent(i));
       await p.recorder.flush();
       expect(await p.publisher.waitDrained(15_000)).toBe(true);
-      const stored = await readStream(nc, 'AUDIT_DELETED');
+      const stored = await readStream(nats.nc, 'AUDIT_DELETED');
       // The first 50 went with the deleted stream; every later event is in the new one.
       expect(stored.map((s) => s.json.proxy_id)).toEqual(Array.from({ length: 50 }, (_, i) => `P${i + 51}`));
       expect(p.publisher.stats.lastError).toMatch(/JetStream/);

@@ -1,41 +1,28 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProxyEvents } from '../../src/broker/events.js';
 import { OutboxPublisher } from '../../src/audit/publisher.js';
 import { AuditRecorder } from '../../src/audit/recorder.js';
 import { pduRecord } from '../../src/audit/schema.js';
 import { WorkerTransport } from '../../src/audit/worker-transport.js';
 import { openMemoryStore } from '../../src/store/index.js';
-import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
+import { useNatsServer } from '../helpers/nats-server.js';
 import { auditStreamOptions, billingEvent, dlrEvent, pduEvent, receiptFrame, submitSmFrame, submitSmRespFrame } from './fixtures.js';
 import { countBy, readStream } from './stream-reader.js';
 
-let nats: NatsServerHandle;
-let nc: NatsConnection;
-
-beforeAll(async () => {
-  nats = await startNatsServer();
-  nc = await connect({ servers: nats.url });
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await nats?.cleanup();
-});
-
+const nats = useNatsServer();
 
 function pipeline(name: string, prefix: string, script?: URL) {
   const events = new ProxyEvents();
   const store = openMemoryStore();
   const stream = auditStreamOptions(name, prefix);
   const transport = new WorkerTransport(
-    { servers: nats.url, stream, retryInitialMs: 50, retryMaxMs: 500 },
+    { servers: nats.server.url, stream, retryInitialMs: 50, retryMaxMs: 500 },
     { restartDelayMs: 50, ...(script ? { script } : {}) },
   );
-  const publisher = new OutboxPublisher({ outbox: store.outbox, servers: nats.url, stream, transport, handOff: true, ackTimeoutMs: 1_000 });
+  const publisher = new OutboxPublisher({ outbox: store.outbox, servers: nats.server.url, stream, transport, handOff: true, ackTimeoutMs: 1_000 });
   const recorder = new AuditRecorder({
     events,
     outbox: store.outbox,
@@ -76,7 +63,7 @@ describe('WorkerTransport: the NATS client on its own thread', () => {
       emitMessages(p.events, 2, 400);
       await p.recorder.flush();
       expect(await p.publisher.waitDrained(15_000)).toBe(true);
-      const stored = await readStream(nc, 'AUDIT_WORKER');
+      const stored = await readStream(nats.nc, 'AUDIT_WORKER');
       expect(stored).toHaveLength(1 + 400 * 5);
       expect(new Set(stored.map((s) => s.msgId)).size).toBe(stored.length);
       const first = stored[0]!;
@@ -98,7 +85,7 @@ describe('WorkerTransport: the NATS client on its own thread', () => {
       emitMessages(p.events, 1, 200);
       await p.recorder.flush();
       expect(await p.publisher.waitDrained(20_000)).toBe(true);
-      const stored = await readStream(nc, 'AUDIT_WORKER_CRASH');
+      const stored = await readStream(nats.nc, 'AUDIT_WORKER_CRASH');
       expect(stored).toHaveLength(200 * 5);
       expect(new Set(stored.map((s) => s.msgId)).size).toBe(stored.length);
       // The thread did die with a batch in hand, and that batch went out again.

@@ -2,6 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll } from 'vitest';
 import { findNatsServer, freeLoopbackPort, waitForNatsReady } from '../../src/bench/nats-server.js';
 
 /**
@@ -117,6 +119,33 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<N
     async cleanup() {
       await stop('SIGKILL');
       rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * For a test file that needs one nats-server and one client connection to read what was
+ * published: started before its tests, stopped after. Read `server` and `nc` inside tests.
+ */
+export function useNatsServer(): { readonly server: NatsServerHandle; readonly nc: NatsConnection } {
+  let server: NatsServerHandle | undefined;
+  let nc: NatsConnection | undefined;
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connect({ servers: server.url });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.cleanup();
+  });
+  return {
+    get server() {
+      if (server === undefined) throw new Error('nats-server is not started yet');
+      return server;
+    },
+    get nc() {
+      if (nc === undefined) throw new Error('nats-server is not started yet');
+      return nc;
     },
   };
 }
