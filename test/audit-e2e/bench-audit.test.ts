@@ -40,6 +40,14 @@ describe('audit benchmark', () => {
     expect(on.published).toBeLessThan(300 * 10 + 100);
     expect(r.ratio).toBeGreaterThan(0);
     expect(r.cpuRatio).toBeGreaterThan(0);
+    // The whole machine and nats-server are read from /proc, which every Linux CI machine has.
+    for (const run of [...r.off, ...r.on]) {
+      expect(run.machine!.cpuMicrosPerMessage).toBeGreaterThan(0);
+      expect(run.machine!.busyShare).toBeGreaterThan(0);
+      expect(run.machine!.busyShare).toBeLessThanOrEqual(1);
+    }
+    expect(r.natsCpuMicrosPerMessage).toBeGreaterThanOrEqual(0);
+    expect(typeof r.auditBudgetMicros).toBe('number');
   });
 
   it('reports publishing on as not measured without a nats-server', { timeout: 60_000 }, async () => {

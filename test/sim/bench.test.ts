@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { benchCodec, codecScenario, loadPeerPduClass, typicalSubmitSm } from '../../src/bench/codec.js';
 import { benchDirect } from '../../src/bench/direct.js';
+import { cpuBudgetPerMessage, machineCpuBetween, readMachineCpu } from '../../src/bench/machine-cpu.js';
 import { median, opsPerSecond } from '../../src/bench/measure.js';
 import { renderTable, type BenchScenario } from '../../src/bench/report.js';
 import { runBench, type BenchOutput } from '../../src/bench/run.js';
@@ -26,6 +27,48 @@ describe('benchmark building blocks', () => {
     expect(table).toMatch(/none\s+-\s+x\s+n\/a/);
     expect(table).toMatch(/count\s+0\s+msg/);
     expect(table).toContain('  - a note');
+  });
+});
+
+describe('whole-machine CPU', () => {
+  const stat = (user: number, idle: number, iowait: number, guest: number): string =>
+    `cpu  ${user} 0 100 ${idle} ${iowait} 0 10 0 ${guest} 0\ncpu0 1 2 3 4 5 6 7 8 9 10\nintr 1 2\n`;
+
+  it('reads busy and total time from the aggregate line of /proc/stat, guest time counted once', () => {
+    // user 1000 + system 100 + softirq 10 busy; idle 5000 and iowait 40 not; guest 500 is inside user.
+    expect(readMachineCpu(() => stat(1000, 5000, 40, 500))).toEqual({ busyMicros: 1110 * 10_000, totalMicros: 6150 * 10_000 });
+    expect(readMachineCpu(() => 'intr 1 2\n')).toBeUndefined();
+    expect(readMachineCpu(() => 'cpu  a b c d\n')).toBeUndefined();
+    expect(
+      readMachineCpu(() => {
+        throw new Error('no /proc here');
+      }),
+    ).toBeUndefined();
+  });
+
+  it('reads the real machine where there is a /proc', () => {
+    const first = readMachineCpu();
+    if (first === undefined) return;
+    let spin = 0;
+    const end = Date.now() + 50;
+    while (Date.now() < end) spin++;
+    const second = readMachineCpu()!;
+    expect(spin).toBeGreaterThan(0);
+    const between = machineCpuBetween(first, second);
+    expect(between.busyMicros).toBeGreaterThanOrEqual(0);
+    expect(between.busyShare).toBeGreaterThanOrEqual(0);
+    expect(between.busyShare).toBeLessThanOrEqual(1);
+  });
+
+  it('prices the busy share and per-message budget between readings', () => {
+    const before = { busyMicros: 1_000_000, totalMicros: 4_000_000 };
+    const after = { busyMicros: 2_500_000, totalMicros: 6_000_000 };
+    expect(machineCpuBetween(before, after)).toEqual({ busyMicros: 1_500_000, busyShare: 0.75 });
+    expect(machineCpuBetween(before, before)).toEqual({ busyMicros: 0, busyShare: 0 });
+    // 2 cores, 5,000 msg/s off, target 0.8: 4,000 msg/s may cost 500 us each; 212 are the off
+    // run's own and 100 nats-server's, which leaves 188.
+    expect(cpuBudgetPerMessage({ cores: 2, offPerSecond: 5_000, targetRatio: 0.8, machineMicrosOff: 212, otherMicros: 100 })).toBeCloseTo(188, 6);
+    expect(cpuBudgetPerMessage({ cores: 1, offPerSecond: 5_000, targetRatio: 0.8, machineMicrosOff: 212, otherMicros: 100 })).toBeCloseTo(-62, 6);
   });
 });
 
