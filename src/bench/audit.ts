@@ -10,6 +10,7 @@ import { measureEsmeRun, type EsmeRunResult } from './direct.js';
 import { cpuBudgetPerMessage, machineCpuBetween, readMachineCpu } from './machine-cpu.js';
 import { median } from './measure.js';
 import { findNatsServer, NATS_SEARCH_NOTE, startBenchNats, type BenchNatsServer } from './nats-server.js';
+import { averagePayloadBytes, measurePublishFloor, type PublishFloor } from './publish-floor.js';
 import type { BenchMetric, BenchReport, BenchScenario } from './report.js';
 
 export interface AuditBenchOptions {
@@ -25,6 +26,8 @@ export interface AuditBenchOptions {
   natsServer?: string | null;
   /** The proxy process's script; default audit-proxy.js next to this module. */
   proxyScript?: string;
+  /** Events the bare-publish floor is measured over (see measurePublishFloor). Default 50,000. */
+  publishFloorEvents?: number;
   /** Node options for the proxy process, e.g. ['--cpu-prof'] to profile it under load. */
   proxyExecArgv?: string[];
 }
@@ -69,6 +72,11 @@ export interface AuditBenchResult {
    * nats-server spends (see cpuBudgetPerMessage); null when not measured.
    */
   auditBudgetMicros: number | null;
+  /**
+   * A bare NATS client publishing ready-made payloads of the audit events' average size, one
+   * JetStream message each (see measurePublishFloor), after the runs; null when not measured.
+   */
+  publishFloor: (PublishFloor & { payloadBytes: number }) | null;
   /** Median nats-server CPU per message over the runs with publishing on; null when not measured. */
   natsCpuMicrosPerMessage: number | null;
   note: string | undefined;
@@ -78,6 +86,7 @@ const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'audit-proxy.js');
 const CARRIER = { systemId: 'carrier', password: 'carrier' };
 const DRAIN_POLL_MS = 50;
 const QUIET_MS = 300;
+const STREAM = 'BENCH_AUDIT';
 /** The issue's target: throughput with publishing on at least this share of it with publishing off. */
 const TARGET_RATIO = 0.8;
 
@@ -122,6 +131,11 @@ export async function benchAudit(options: AuditBenchOptions = {}): Promise<Audit
         on.push(await measureProxy({ dir, name: `on-${round}`, child, simulator, window, messages, nats, drainTimeoutMs }));
       }
     }
+    let publishFloor: AuditBenchResult['publishFloor'] = null;
+    if (nats !== undefined && on.length > 0) {
+      const payloadBytes = await averagePayloadBytes(nats.url, STREAM);
+      if (payloadBytes !== undefined) publishFloor = { ...(await measurePublishFloor({ url: nats.url, payloadBytes, serverCpuMicros: nats.cpuMicros, events: options.publishFloorEvents ?? 50_000 })), payloadBytes };
+    }
     const offPerSecond = median(off.map((r) => r.run.messagesPerSecond));
     const onPerSecond = on.length === 0 ? null : median(on.map((r) => r.run.messagesPerSecond));
     const cpuOff = median(off.map((r) => r.cpuMicrosPerMessage));
@@ -147,6 +161,7 @@ export async function benchAudit(options: AuditBenchOptions = {}): Promise<Audit
       ratio: onPerSecond === null ? null : onPerSecond / offPerSecond,
       cpuRatio: cpuOn === null ? null : cpuOff / cpuOn,
       auditBudgetMicros,
+      publishFloor,
       natsCpuMicrosPerMessage: natsCpu,
       note,
     };
@@ -227,7 +242,7 @@ function proxyConfig(o: ProxyRunOptions): string {
   const nats =
     o.nats === undefined
       ? 'nats: { enabled: false }'
-      : `nats: { enabled: true, servers: [${JSON.stringify(o.nats.url)}], stream: { name: BENCH_AUDIT } }`;
+      : `nats: { enabled: true, servers: [${JSON.stringify(o.nats.url)}], stream: { name: ${STREAM} } }`;
   return `server: { listen: "127.0.0.1:0", window: ${o.window} }
 admin: { listen: false }
 store: { path: ${JSON.stringify(join(o.dir, `${o.name}-store`))} }
@@ -321,6 +336,12 @@ async function waitUntil(check: () => boolean, timeoutMs: number, what: string):
   }
 }
 
+/** Events the first run with publishing on published per message (binds and keepalives included). */
+function eventsPerMessage(r: AuditBenchResult): number {
+  const run = r.on[0];
+  return run === undefined ? 0 : (run.published ?? 0) / run.run.messages;
+}
+
 /** Median of a whole-machine figure over runs; null when any run could not read the machine's CPU. */
 function machineMedian(runs: AuditRun[], pick: (machine: NonNullable<AuditRun['machine']>) => number): number | null {
   if (runs.length === 0 || runs.some((run) => run.machine === undefined)) return null;
@@ -371,10 +392,19 @@ export const auditScenario: BenchScenario = {
         unit: 'us',
         note: `all cores over ${TARGET_RATIO} x the off rate, minus the off run's whole-machine CPU and nats-server's, per message`,
       },
+      {
+        name: 'bare publish of those events alone, per message',
+        value: r.publishFloor === null || !measuredOn ? null : r.publishFloor.clientMicrosPerEvent * eventsPerMessage(r),
+        unit: 'us',
+        note:
+          r.publishFloor === null
+            ? 'not measured'
+            : `a NATS client publishing ready-made ${Math.round(r.publishFloor.payloadBytes)}-byte payloads, one JetStream message with Nats-Msg-Id each, nothing else: ${r.publishFloor.clientMicrosPerEvent.toFixed(1)} us per event`,
+      },
       { name: 'outbox backlog when the run ended', value: worst((run) => run.backlogAtEnd), unit: 'events', note: 'largest of the runs' },
       { name: 'time to drain it', value: worst((run) => run.drainMs), unit: 'ms', note: `longest of the runs, polled every ${DRAIN_POLL_MS} ms` },
       { name: 'outbox backlog after the drain', value: worst((run) => run.backlogAfterDrain), unit: 'events', note: 'must be 0' },
-      { name: 'events published per message', value: measuredOn ? r.on[0]!.published! / r.on[0]!.run.messages : null, unit: 'events' },
+      { name: 'events published per message', value: measuredOn ? eventsPerMessage(r) : null, unit: 'events' },
       { name: 'events rejected by NATS', value: worst((run) => run.rejected), unit: 'events' },
       { name: 'receipts missing', value: [...r.off, ...r.on].reduce((n, run) => n + run.run.missingReceipts, 0), unit: 'msg' },
       { name: 'refused', value: [...r.off, ...r.on].reduce((n, run) => n + run.run.refused, 0), unit: 'msg' },

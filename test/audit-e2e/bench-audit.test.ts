@@ -24,7 +24,7 @@ beforeAll(async () => {
 describe('audit benchmark', () => {
   it('measures publishing off and on in one run and drains the backlog to zero', { timeout: 90_000 }, async () => {
     expect(findNatsServer()).toBeDefined();
-    const r = await benchAudit({ messages: 300, window: 20, rounds: 1, proxyScript });
+    const r = await benchAudit({ messages: 300, window: 20, rounds: 1, proxyScript, publishFloorEvents: 5_000 });
     expect(r.note).toBeUndefined();
     expect(r.off).toHaveLength(1);
     expect(r.on).toHaveLength(1);
@@ -48,6 +48,11 @@ describe('audit benchmark', () => {
     }
     expect(r.natsCpuMicrosPerMessage).toBeGreaterThanOrEqual(0);
     expect(typeof r.auditBudgetMicros).toBe('number');
+    // The bare-publish floor used payloads the size of the events the run stored, and every one
+    // of its events (plus the closing acknowledged publish) reached the stream.
+    expect(r.publishFloor).toMatchObject({ events: 5_000, stored: 5_001 });
+    expect(r.publishFloor!.payloadBytes).toBeGreaterThan(100);
+    expect(r.publishFloor!.clientMicrosPerEvent).toBeGreaterThan(0);
   });
 
   it('reports publishing on as not measured without a nats-server', { timeout: 60_000 }, async () => {
@@ -56,6 +61,8 @@ describe('audit benchmark', () => {
     expect(r.onPerSecond).toBeNull();
     expect(r.ratio).toBeNull();
     expect(r.note).toMatch(/not measured/);
+    expect(r.publishFloor).toBeNull();
+    expect(r.auditBudgetMicros).toBeNull();
     expect(r.off[0]!.run.receipts).toBe(100);
   });
 });
