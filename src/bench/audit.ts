@@ -77,6 +77,8 @@ export interface AuditBenchResult {
    * JetStream message each (see measurePublishFloor), after the runs; null when not measured.
    */
   publishFloor: (PublishFloor & { payloadBytes: number }) | null;
+  /** The same with ten events per JetStream message: what the contract's one-per-event costs. */
+  packedFloor: PublishFloor | null;
   /** Median nats-server CPU per message over the runs with publishing on; null when not measured. */
   natsCpuMicrosPerMessage: number | null;
   note: string | undefined;
@@ -132,9 +134,14 @@ export async function benchAudit(options: AuditBenchOptions = {}): Promise<Audit
       }
     }
     let publishFloor: AuditBenchResult['publishFloor'] = null;
+    let packedFloor: PublishFloor | null = null;
     if (nats !== undefined && on.length > 0) {
       const payloadBytes = await averagePayloadBytes(nats.url, STREAM);
-      if (payloadBytes !== undefined) publishFloor = { ...(await measurePublishFloor({ url: nats.url, payloadBytes, serverCpuMicros: nats.cpuMicros, events: options.publishFloorEvents ?? 50_000 })), payloadBytes };
+      if (payloadBytes !== undefined) {
+        const floor = { url: nats.url, payloadBytes, serverCpuMicros: nats.cpuMicros, events: options.publishFloorEvents ?? 50_000 };
+        publishFloor = { ...(await measurePublishFloor(floor)), payloadBytes };
+        packedFloor = await measurePublishFloor({ ...floor, eventsPerMessage: 10 });
+      }
     }
     const offPerSecond = median(off.map((r) => r.run.messagesPerSecond));
     const onPerSecond = on.length === 0 ? null : median(on.map((r) => r.run.messagesPerSecond));
@@ -162,6 +169,7 @@ export async function benchAudit(options: AuditBenchOptions = {}): Promise<Audit
       cpuRatio: cpuOn === null ? null : cpuOff / cpuOn,
       auditBudgetMicros,
       publishFloor,
+      packedFloor,
       natsCpuMicrosPerMessage: natsCpu,
       note,
     };
@@ -400,6 +408,18 @@ export const auditScenario: BenchScenario = {
           r.publishFloor === null
             ? 'not measured'
             : `a NATS client publishing ready-made ${Math.round(r.publishFloor.payloadBytes)}-byte payloads, one JetStream message with Nats-Msg-Id each, nothing else: ${r.publishFloor.clientMicrosPerEvent.toFixed(1)} us per event`,
+      },
+      {
+        name: 'nats-server CPU per event, bare publish',
+        value: r.publishFloor?.serverMicrosPerEvent ?? null,
+        unit: 'us',
+        note: 'one event per JetStream message, as the audit contract has it',
+      },
+      {
+        name: 'nats-server CPU per event, ten per message',
+        value: r.packedFloor?.serverMicrosPerEvent ?? null,
+        unit: 'us',
+        note: `what packing events would save the server (client: ${r.packedFloor === null ? '-' : r.packedFloor.clientMicrosPerEvent.toFixed(1)} us per event); not what the proxy does`,
       },
       { name: 'outbox backlog when the run ended', value: worst((run) => run.backlogAtEnd), unit: 'events', note: 'largest of the runs' },
       { name: 'time to drain it', value: worst((run) => run.drainMs), unit: 'ms', note: `longest of the runs, polled every ${DRAIN_POLL_MS} ms` },

@@ -11,11 +11,12 @@ import { connect, headers as natsHeaders } from '@nats-io/transport-node';
  */
 export interface PublishFloor {
   events: number;
+  eventsPerMessage: number;
   /** This process's CPU per event (user + system, microseconds). */
   clientMicrosPerEvent: number;
   /** nats-server's CPU per event, when the caller can read it. */
   serverMicrosPerEvent: number | undefined;
-  /** Messages the stream holds afterwards: every event plus the closing acknowledged one. */
+  /** Messages the stream holds afterwards: every message plus the closing acknowledged one. */
   stored: number;
 }
 
@@ -26,6 +27,11 @@ export interface PublishFloorOptions {
   events?: number;
   /** Distinct subjects cycled through, like the PDU subjects of one message. Default 10. */
   subjects?: number;
+  /**
+   * Events carried per JetStream message. Default 1, the audit contract; more measures what
+   * packing several events into one message would save (payloads are that many events long).
+   */
+  eventsPerMessage?: number;
   /** nats-server's CPU time so far, to price its side too. */
   serverCpuMicros?: () => number | undefined;
 }
@@ -34,9 +40,11 @@ const STREAM = 'BENCH_PUBLISH_FLOOR';
 const PER_FLUSH = 500;
 
 export async function measurePublishFloor(o: PublishFloorOptions): Promise<PublishFloor> {
+  const perMessage = Math.max(1, Math.floor(o.eventsPerMessage ?? 1));
   const events = o.events ?? 50_000;
+  const messages = Math.ceil(events / perMessage);
   const subjects = Array.from({ length: o.subjects ?? 10 }, (_, i) => `floor.pdu.${i}`);
-  const payload = Buffer.alloc(Math.max(1, Math.round(o.payloadBytes)), 0x61);
+  const payload = Buffer.alloc(Math.max(1, Math.round(o.payloadBytes)) * perMessage, 0x61);
   const nc = await connect({ servers: o.url });
   try {
     const jsm = await jetstreamManager(nc);
@@ -46,16 +54,17 @@ export async function measurePublishFloor(o: PublishFloorOptions): Promise<Publi
     await jsm.streams.purge(STREAM);
     const server0 = o.serverCpuMicros?.();
     const cpu0 = process.cpuUsage();
-    await publishAll(nc, subjects, payload, events, 'floor');
+    await publishAll(nc, subjects, payload, messages, 'floor');
     await jsm.jetstream().publish('floor.end', 'end');
     const cpu = process.cpuUsage(cpu0);
     const server1 = o.serverCpuMicros?.();
     const stored = (await jsm.streams.info(STREAM)).state.messages;
     await jsm.streams.delete(STREAM);
     return {
-      events,
-      clientMicrosPerEvent: (cpu.user + cpu.system) / events,
-      serverMicrosPerEvent: server0 !== undefined && server1 !== undefined ? (server1 - server0) / events : undefined,
+      events: messages * perMessage,
+      eventsPerMessage: perMessage,
+      clientMicrosPerEvent: (cpu.user + cpu.system) / (messages * perMessage),
+      serverMicrosPerEvent: server0 !== undefined && server1 !== undefined ? (server1 - server0) / (messages * perMessage) : undefined,
       stored,
     };
   } finally {
@@ -63,9 +72,9 @@ export async function measurePublishFloor(o: PublishFloorOptions): Promise<Publi
   }
 }
 
-async function publishAll(nc: Awaited<ReturnType<typeof connect>>, subjects: string[], payload: Uint8Array, events: number, idPrefix: string): Promise<void> {
-  for (let i = 0; i < events; ) {
-    const end = Math.min(events, i + PER_FLUSH);
+async function publishAll(nc: Awaited<ReturnType<typeof connect>>, subjects: string[], payload: Uint8Array, messages: number, idPrefix: string): Promise<void> {
+  for (let i = 0; i < messages; ) {
+    const end = Math.min(messages, i + PER_FLUSH);
     for (; i < end; i++) {
       const h = natsHeaders();
       h.set('Nats-Msg-Id', `${idPrefix}-${i}`);

@@ -50,7 +50,8 @@ describe('audit benchmark', () => {
     expect(typeof r.auditBudgetMicros).toBe('number');
     // The bare-publish floor used payloads the size of the events the run stored, and every one
     // of its events (plus the closing acknowledged publish) reached the stream.
-    expect(r.publishFloor).toMatchObject({ events: 5_000, stored: 5_001 });
+    expect(r.publishFloor).toMatchObject({ events: 5_000, eventsPerMessage: 1, stored: 5_001 });
+    expect(r.packedFloor).toMatchObject({ events: 5_000, eventsPerMessage: 10, stored: 501 });
     expect(r.publishFloor!.payloadBytes).toBeGreaterThan(100);
     expect(r.publishFloor!.clientMicrosPerEvent).toBeGreaterThan(0);
   });
@@ -62,6 +63,7 @@ describe('audit benchmark', () => {
     expect(r.ratio).toBeNull();
     expect(r.note).toMatch(/not measured/);
     expect(r.publishFloor).toBeNull();
+    expect(r.packedFloor).toBeNull();
     expect(r.auditBudgetMicros).toBeNull();
     expect(r.off[0]!.run.receipts).toBe(100);
   });
