@@ -147,18 +147,12 @@ export async function benchAudit(options: AuditBenchOptions = {}): Promise<Audit
     const onPerSecond = on.length === 0 ? null : median(on.map((r) => r.run.messagesPerSecond));
     const cpuOff = median(off.map((r) => r.cpuMicrosPerMessage));
     const cpuOn = on.length === 0 ? null : median(on.map((r) => r.cpuMicrosPerMessage));
-    const machineOff = off.every((r) => r.machine !== undefined) ? off.map((r) => r.machine!) : [];
+    const machineOff = machineMedian(off, (m) => m.cpuMicrosPerMessage);
     const natsCpu = on.length > 0 && on.every((r) => r.natsCpuMicrosPerMessage !== undefined) ? median(on.map((r) => r.natsCpuMicrosPerMessage!)) : null;
     const auditBudgetMicros =
-      machineOff.length === 0 || natsCpu === null
+      machineOff === null || natsCpu === null
         ? null
-        : cpuBudgetPerMessage({
-            cores: cpus().length,
-            offPerSecond,
-            targetRatio: TARGET_RATIO,
-            machineMicrosOff: median(machineOff.map((m) => m.cpuMicrosPerMessage)),
-            otherMicros: natsCpu,
-          });
+        : cpuBudgetPerMessage({ cores: cpus().length, offPerSecond, targetRatio: TARGET_RATIO, machineMicrosOff: machineOff, otherMicros: natsCpu });
     return {
       window,
       off,
@@ -367,12 +361,14 @@ export const auditScenario: BenchScenario = {
     const r = await benchAudit(quick ? { messages: 500, window: 50, rounds: 1 } : {});
     const measuredOn = r.on.length > 0;
     const worst = (pick: (run: AuditRun) => number | undefined): number | null => (measuredOn ? Math.max(...r.on.map((run) => pick(run) ?? 0)) : null);
+    const cpuOff = median(r.off.map((run) => run.cpuMicrosPerMessage));
+    const cpuOn = measuredOn ? median(r.on.map((run) => run.cpuMicrosPerMessage)) : null;
     const metrics: BenchMetric[] = [
       { name: 'publishing off (with receipts)', value: r.offPerSecond, unit: 'msg/s' },
       { name: 'publishing on (with receipts)', value: r.onPerSecond, unit: 'msg/s', ...(measuredOn ? {} : { note: 'not measured' }) },
       { name: 'on / off', value: r.ratio, unit: 'ratio', note: `target >= ${TARGET_RATIO.toFixed(2)}` },
-      { name: 'proxy CPU per message, publishing off', value: median(r.off.map((run) => run.cpuMicrosPerMessage)), unit: 'us' },
-      { name: 'proxy CPU per message, publishing on', value: measuredOn ? median(r.on.map((run) => run.cpuMicrosPerMessage)) : null, unit: 'us' },
+      { name: 'proxy CPU per message, publishing off', value: cpuOff, unit: 'us' },
+      { name: 'proxy CPU per message, publishing on', value: cpuOn, unit: 'us' },
       {
         name: 'CPU off / on',
         value: r.cpuRatio,
@@ -390,19 +386,19 @@ export const auditScenario: BenchScenario = {
       { name: 'machine busy, publishing off', value: machineMedian(r.off, (m) => m.busyShare), unit: 'ratio', note: `share of all ${cpus().length} cores` },
       {
         name: 'proxy audit CPU per message, now',
-        value: measuredOn ? median(r.on.map((run) => run.cpuMicrosPerMessage)) - median(r.off.map((run) => run.cpuMicrosPerMessage)) : null,
+        value: cpuOn === null ? null : cpuOn - cpuOff,
         unit: 'us',
         note: 'proxy CPU on minus off',
       },
       {
-        name: `proxy audit CPU per message the target allows`,
+        name: 'proxy audit CPU per message the target allows',
         value: r.auditBudgetMicros,
         unit: 'us',
         note: `all cores over ${TARGET_RATIO} x the off rate, minus the off run's whole-machine CPU and nats-server's, per message`,
       },
       {
         name: 'bare publish of those events alone, per message',
-        value: r.publishFloor === null || !measuredOn ? null : r.publishFloor.clientMicrosPerEvent * eventsPerMessage(r),
+        value: r.publishFloor === null ? null : r.publishFloor.clientMicrosPerEvent * eventsPerMessage(r),
         unit: 'us',
         note:
           r.publishFloor === null
