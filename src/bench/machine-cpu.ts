@@ -12,8 +12,8 @@ export interface MachineCpu {
   totalMicros: number;
 }
 
-/** Linux reports /proc/stat in USER_HZ ticks, which is 100 on every architecture Node runs on. */
-const MICROS_PER_TICK = 10_000;
+/** Linux reports /proc CPU times in USER_HZ ticks, which is 100 on every architecture Node runs on. */
+export const MICROS_PER_TICK = 10_000;
 
 /** The aggregate `cpu` line of /proc/stat; undefined where there is none (not Linux). */
 export function readMachineCpu(stat: () => string = () => readFileSync('/proc/stat', 'utf8')): MachineCpu | undefined {

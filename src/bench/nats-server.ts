@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect as tcpConnect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { MICROS_PER_TICK } from './machine-cpu.js';
 
 /**
  * A throwaway nats-server with JetStream for the audit benchmark: loopback only, a port the
@@ -58,7 +59,7 @@ export async function startBenchNats(binary: string, readyTimeoutMs = 15_000): P
   return { url: `nats://127.0.0.1:${port}`, stop, cpuMicros: () => processCpuMicros(child.pid) };
 }
 
-/** CPU time of a process from /proc/<pid>/stat (utime + stime, in clock ticks of 10 ms). */
+/** CPU time of a process from /proc/<pid>/stat (utime + stime, in USER_HZ clock ticks). */
 export function processCpuMicros(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
@@ -66,7 +67,7 @@ export function processCpuMicros(pid: number | undefined): number | undefined {
     // Fields after the command name, which is in parentheses and may hold spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? ticks * 10_000 : undefined;
+    return Number.isFinite(ticks) ? ticks * MICROS_PER_TICK : undefined;
   } catch {
     return undefined;
   }
