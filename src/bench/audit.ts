@@ -64,6 +64,9 @@ export interface AuditBenchResult {
   onPerSecond: number | null;
   /** Median messages/s with publishing on over the median with it off; the target is >= 0.80. */
   ratio: number | null;
+  /** Median proxy CPU per message with publishing off and on (microseconds); on is null when not measured. */
+  cpuOffMicros: number;
+  cpuOnMicros: number | null;
   /** Median proxy CPU per message with publishing off over the median with it on. */
   cpuRatio: number | null;
   /**
@@ -160,6 +163,8 @@ export async function benchAudit(options: AuditBenchOptions = {}): Promise<Audit
       offPerSecond,
       onPerSecond,
       ratio: onPerSecond === null ? null : onPerSecond / offPerSecond,
+      cpuOffMicros: cpuOff,
+      cpuOnMicros: cpuOn,
       cpuRatio: cpuOn === null ? null : cpuOff / cpuOn,
       auditBudgetMicros,
       publishFloor,
@@ -361,8 +366,7 @@ export const auditScenario: BenchScenario = {
     const r = await benchAudit(quick ? { messages: 500, window: 50, rounds: 1 } : {});
     const measuredOn = r.on.length > 0;
     const worst = (pick: (run: AuditRun) => number | undefined): number | null => (measuredOn ? Math.max(...r.on.map((run) => pick(run) ?? 0)) : null);
-    const cpuOff = median(r.off.map((run) => run.cpuMicrosPerMessage));
-    const cpuOn = measuredOn ? median(r.on.map((run) => run.cpuMicrosPerMessage)) : null;
+    const { cpuOffMicros: cpuOff, cpuOnMicros: cpuOn } = r;
     const metrics: BenchMetric[] = [
       { name: 'publishing off (with receipts)', value: r.offPerSecond, unit: 'msg/s' },
       { name: 'publishing on (with receipts)', value: r.onPerSecond, unit: 'msg/s', ...(measuredOn ? {} : { note: 'not measured' }) },
